@@ -1,0 +1,53 @@
+# dms: the two set-up commands are `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-embedded services-up services-down lint bench clean
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	@scripts/system-deps.sh
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	@touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	@$(BIN)/dms migrate
+	@token=$$($(BIN)/dms demo) && \
+	  echo "" && \
+	  echo "  dms is starting on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/docs)" && \
+	  echo "  demo clerk token: $$token" && \
+	  echo "  try: curl -H 'Authorization: Bearer $$token' 'http://$(HOST):$(PORT)/api/v1/search?q=permis'" && \
+	  echo ""
+	@$(BIN)/dms serve --host $(HOST) --port $(PORT)
+
+# Every test, against the embedded defaults and the real PostgreSQL, Elasticsearch, MinIO and Tika.
+test: install
+	scripts/services.sh up
+	@eval "$$(scripts/services.sh env)" && \
+	  DMS_TEST_PG_URL="$$DMS_DATABASE_URL" DMS_TEST_S3_URL="$$DMS_BLOB_URL" \
+	  DMS_TEST_ES_URL="$$DMS_SEARCH_URL" DMS_TEST_TIKA_URL="$$DMS_TIKA_URL" \
+	  env -u DMS_DATABASE_URL -u DMS_BLOB_URL -u DMS_SEARCH_URL -u DMS_TIKA_URL \
+	  $(BIN)/pytest $(PYTEST_ARGS)
+
+services-up:
+	scripts/services.sh up
+
+services-down:
+	scripts/services.sh down
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	scripts/services.sh up
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

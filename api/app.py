@@ -1,0 +1,64 @@
+"""The FastAPI application: routes under /api/v1, errors as JSON {"detail": …}, docs served offline."""
+
+from __future__ import annotations
+
+import logging
+
+import swagger_ui_bundle
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.limits import BodySizeLimit
+from api.routes import health, records, search
+from dms.errors import DmsError
+from dms.settings import Settings, get_settings
+from ingest.runtime import Runtime, open_runtime
+
+log = logging.getLogger(__name__)
+API = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="dms",
+        version="0.1.0",
+        description="Records and mail management for municipalities.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.runtime = runtime or open_runtime(settings)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+
+    @app.exception_handler(DmsError)
+    async def _dms_error(_request: Request, exc: DmsError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse({"detail": exc.message, **exc.extra}, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'][1:]) or err['loc'][0]}: {err['msg']}" for err in exc.errors()
+        )
+        return JSONResponse({"detail": problems}, status_code=400)
+
+    for router in (health.router, records.router, search.router):
+        app.include_router(router, prefix=API)
+
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="dms API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
+
+    return app

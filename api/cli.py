@@ -1,0 +1,259 @@
+"""The `dms` command line: the same service functions as the HTTP API, one clear line on failure."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from dms import accounts
+from dms.accounts import Principal
+from dms.db import unit_of_work
+from dms.errors import DmsError, Duplicate
+from dms.models import RegisterKind, Role
+from dms.settings import get_settings
+
+app = typer.Typer(help="dms: records and mail management for municipalities.", no_args_is_help=True,
+                  add_completion=False)
+tenant_app = typer.Typer(help="Communes and the region.", no_args_is_help=True)
+user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+app.add_typer(audit_app, name="audit")
+
+err = Console(stderr=True)
+
+
+def _runtime():
+    from ingest.runtime import open_runtime
+
+    return open_runtime(get_settings())
+
+
+def _engine():
+    from dms.db import get_engine
+
+    return get_engine(get_settings().resolved_database_url)
+
+
+def _system_principal(tenant_slug: str) -> Principal:
+    with unit_of_work(_engine(), write=False) as session:
+        tenant = accounts.get_tenant(session, tenant_slug)
+    return Principal(user_id=None, email="cli", role=Role.admin, tenant_id=tenant.id)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    from dms.migrate import upgrade
+
+    url = get_settings().resolved_database_url
+    upgrade(url)
+    typer.echo("database is up to date")
+
+
+@tenant_app.command("create")
+def tenant_create(slug: str, name: Annotated[str, typer.Option("--name", help="Display name")] = "",
+                  kind: Annotated[str, typer.Option(help="commune or region")] = "commune") -> None:
+    """Create a commune (or the region)."""
+    with unit_of_work(_engine()) as session:
+        tenant = accounts.create_tenant(session, slug, name or slug, kind=kind)
+    typer.echo(f"tenant {tenant.slug} created ({tenant.id})")
+
+
+@user_app.command("create")
+def user_create(
+    email: str,
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Tenant slug (not for curator/librarian)")] = None,
+    role: Annotated[str, typer.Option("--role", help="clerk, agent, archivist, admin, curator, librarian")] = "clerk",
+    name: Annotated[str, typer.Option("--name")] = "",
+) -> None:
+    """Create a user with a role in a tenant."""
+    with unit_of_work(_engine()) as session:
+        user = accounts.create_user(session, email, role=role, tenant_slug=tenant, name=name)
+    typer.echo(f"user {user.email} created ({user.role})")
+
+
+@token_app.command("create")
+def token_create(email: str, label: Annotated[str, typer.Option("--label")] = "cli") -> None:
+    """Create an API token for a user and print it (only the token, on stdout)."""
+    with unit_of_work(_engine()) as session:
+        token = accounts.create_token(session, email, label=label)
+    typer.echo(token)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to register")],
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant slug")],
+    register: Annotated[str, typer.Option("--register", help="incoming, outgoing or internal")] = "incoming",
+    subject: Annotated[str, typer.Option("--subject", help="Subject (default: from the document)")] = "",
+    allow_duplicate: Annotated[bool, typer.Option("--allow-duplicate")] = False,
+) -> None:
+    """Register files (folders are walked), with progress and a summary of what was done."""
+    from ingest.pipeline import Intake, ingest_file
+
+    try:
+        kind = RegisterKind.parse(register)
+    except ValueError:
+        raise DmsError(f"unknown register {register!r}: incoming, outgoing or internal") from None
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file()))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise DmsError(f"no such file or folder: {path}")
+    runtime = _runtime()
+    principal = _system_principal(tenant)
+    imported, duplicates, refused = [], [], []
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("ingesting", total=len(files))
+        for path in files:
+            try:
+                done = ingest_file(runtime, principal, path,
+                                   Intake(original_name=path.name, register=kind, subject=subject,
+                                          allow_duplicate=allow_duplicate))
+                imported.append((path, done.record.reference))
+                typer.echo(f"{done.record.reference}\t{done.record.id}\t{path}")
+            except Duplicate as exc:
+                duplicates.append((path, exc.message))
+            except DmsError as exc:
+                refused.append((path, exc.message))
+            progress.advance(task)
+    for path, reason in duplicates:
+        err.print(f"duplicate: {path}: {reason}")
+    for path, reason in refused:
+        err.print(f"refused: {path}: {reason}")
+    err.print(f"imported {len(imported)}, duplicates {len(duplicates)}, refused {len(refused)}")
+    if refused and not imported:
+        raise typer.Exit(1)
+
+
+@app.command()
+def search(
+    query: str,
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant slug")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON answer")] = False,
+    limit: Annotated[int, typer.Option("--limit")] = 20,
+) -> None:
+    """Search a tenant's records."""
+    from dms.searching import search_records
+
+    runtime = _runtime()
+    principal = _system_principal(tenant)
+    with unit_of_work(runtime.backends.engine, write=False) as session:
+        result = search_records(session, runtime.backends.search, principal.tenant_id, query, limit=limit)
+    if as_json:
+        typer.echo(json.dumps(result, default=str, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{result['total']} result(s)")
+    for hit in result["hits"]:
+        snippet = hit["highlights"][0] if hit["highlights"] else ""
+        snippet = snippet.replace("<mark>", "[").replace("</mark>", "]")
+        typer.echo(f"{hit['reference']}\t{hit['title']}\t{snippet}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", envvar="PORT")] = 8000,
+    worker: Annotated[bool, typer.Option("--worker/--no-worker", help="Run a job worker in-process")] = True,
+) -> None:
+    """Serve the HTTP API (and an in-process worker unless --no-worker)."""
+    import uvicorn
+
+    from api.app import create_app
+    from ingest.worker import start_in_thread
+
+    application = create_app()
+    stop = None
+    if worker:
+        _thread, stop = start_in_thread(application.state.runtime)
+    try:
+        uvicorn.run(application, host=host, port=port, log_level=os.environ.get("DMS_LOG_LEVEL", "info"))
+    finally:
+        if stop is not None:
+            stop.set()
+
+
+@app.command("worker")
+def worker_cmd(once: Annotated[bool, typer.Option("--once", help="Stop when no job is due")] = False) -> None:
+    """Run background jobs (extraction, indexing) until stopped."""
+    from ingest.worker import work
+
+    done = work(_runtime(), threading.Event(), once=once)
+    err.print(f"{done} job(s) done")
+
+
+@app.command()
+def reindex(tenant: Annotated[str | None, typer.Option("--tenant")] = None) -> None:
+    """Rebuild the search index from the database."""
+    from dms.reindex import reindex as run
+
+    runtime = _runtime()
+    tenant_id = _system_principal(tenant).tenant_id if tenant else None
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("reindexing", total=None)
+        count = run(runtime.backends, tenant_id=tenant_id, progress=lambda n: progress.update(task, completed=n))
+    err.print(f"reindexed {count} record(s)")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk every audit chain; fail naming the first altered, missing or reordered event."""
+    from dms.audit import verify
+
+    with unit_of_work(_engine(), write=False) as session:
+        checked, problems = verify(session)
+    if problems:
+        for p in problems:
+            err.print(f"audit chain {p.chain}: event seq {p.seq} (id {p.event_id}): {p.reason}")
+        raise DmsError(f"audit chain broken: {len(problems)} problem(s) in {checked} event(s)")
+    typer.echo(f"audit chain intact: {checked} event(s) verified")
+
+
+@app.command()
+def demo(
+    letters: Annotated[int, typer.Option("--letters", help="How many sample letters to register")] = 6,
+) -> None:
+    """Prepare a demo commune with a clerk and sample letters; prints the clerk's token."""
+    from dms.demo import DEMO_CLERK, DEMO_TENANT
+    from ingest.demo import prepare_demo
+
+    token, count = prepare_demo(_runtime(), letters=letters)
+    err.print(f"demo commune '{DEMO_TENANT}' ready with {count} new letter(s); clerk {DEMO_CLERK}")
+    typer.echo(token)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except DmsError as exc:
+        print(f"dms: error: {exc.message}", file=sys.stderr)
+        sys.exit(1)
+    except Exception as exc:  # one line, not a traceback, for the person at the terminal
+        if os.environ.get("DMS_DEBUG"):
+            raise
+        print(f"dms: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        sys.exit(1)

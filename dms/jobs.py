@@ -1,0 +1,154 @@
+"""The durable job queue on the database: enqueue inside a business transaction, claim, finish or retry.
+
+On PostgreSQL workers on many machines claim with ``FOR UPDATE SKIP LOCKED``; on SQLite the write lock
+serialises claims. A claimed job carries a lease: a worker killed mid-job leaves it ``running`` with an old
+``locked_at``, and the next claim takes it back once the lease has expired.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import traceback
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Engine, or_, update
+from sqlmodel import Session, select
+
+from dms.db import is_sqlite, unit_of_work
+from dms.models import Job, JobStatus
+from dms.models.base import utcnow
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=10)
+Handler = Callable[[Job], None]
+
+
+class RetryLater(Exception):
+    """A handler's dependency is down (an engine, a server): try again after a backoff."""
+
+
+def enqueue(session: Session, kind: str, payload: dict[str, Any], *, tenant_id: str | None = None,
+            max_attempts: int = 8) -> Job:
+    job = Job(kind=kind, tenant_id=tenant_id, payload=json.dumps(payload, sort_keys=True),
+              max_attempts=max_attempts)
+    session.add(job)
+    return job
+
+
+def payload(job: Job) -> dict[str, Any]:
+    return json.loads(job.payload)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim(engine: Engine, *, kinds: list[str] | None = None, limit: int = 1, ids: list[int] | None = None,
+          worker: str | None = None) -> list[Job]:
+    now = utcnow()
+    with unit_of_work(engine) as session:
+        query = select(Job).where(
+            or_(
+                (Job.status == JobStatus.queued) & (Job.run_after <= now),
+                (Job.status == JobStatus.running) & (Job.locked_at < now - LEASE),
+            )
+        )
+        if kinds:
+            query = query.where(Job.kind.in_(kinds))
+        if ids is not None:
+            query = query.where(Job.id.in_(ids))
+        query = query.order_by(Job.run_after, Job.id).limit(limit)
+        if not is_sqlite(engine):
+            query = query.with_for_update(skip_locked=True)
+        jobs = list(session.exec(query).all())
+        for job in jobs:
+            job.status = JobStatus.running
+            job.locked_by = worker or worker_name()
+            job.locked_at = now
+            job.attempts += 1
+            session.add(job)
+        return jobs
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2 ** attempts, 600))
+
+
+def finish(engine: Engine, job: Job) -> None:
+    with unit_of_work(engine) as session:
+        session.execute(
+            update(Job).where(Job.id == job.id)
+            .values(status=JobStatus.done, finished_at=utcnow(), last_error=None, locked_by=None)
+        )
+
+
+def fail(engine: Engine, job: Job, error: str, *, permanent: bool = False) -> None:
+    dead = permanent or job.attempts >= job.max_attempts
+    with unit_of_work(engine) as session:
+        session.execute(
+            update(Job).where(Job.id == job.id).values(
+                status=JobStatus.dead if dead else JobStatus.queued,
+                run_after=utcnow() + _backoff(job.attempts),
+                last_error=error[-4000:],
+                locked_by=None,
+                finished_at=utcnow() if dead else None,
+            )
+        )
+
+
+def run_job(engine: Engine, job: Job, handlers: dict[str, Handler]) -> bool:
+    """Run one claimed job; True when it is done."""
+    handler = handlers.get(job.kind)
+    if handler is None:
+        fail(engine, job, f"no handler for job kind {job.kind!r}", permanent=True)
+        return False
+    try:
+        handler(job)
+    except RetryLater as exc:
+        log.warning("job %s (%s) will be retried: %s", job.id, job.kind, exc)
+        fail(engine, job, f"retry: {exc}")
+        return False
+    except Exception as exc:  # a handler bug or bad data: keep the trace for the dead-letter view
+        log.exception("job %s (%s) failed", job.id, job.kind)
+        fail(engine, job, "".join(traceback.format_exception_only(exc)).strip() + "\n" + traceback.format_exc())
+        return False
+    finish(engine, job)
+    return True
+
+
+def run_pending(engine: Engine, handlers: dict[str, Handler], *, ids: list[int] | None = None,
+                limit: int = 100) -> tuple[int, int]:
+    """Run what is due now (or just the given jobs); returns (done, not done)."""
+    done = failed = 0
+    while True:
+        jobs = claim(engine, kinds=list(handlers), limit=10, ids=ids)
+        if not jobs:
+            break
+        for job in jobs:
+            if run_job(engine, job, handlers):
+                done += 1
+            else:
+                failed += 1
+        if ids is not None or done + failed >= limit:
+            break
+    return done, failed
+
+
+def dead_jobs(session: Session, tenant_id: str | None = None) -> list[Job]:
+    query = select(Job).where(Job.status == JobStatus.dead)
+    if tenant_id is not None:
+        query = query.where(Job.tenant_id == tenant_id)
+    return list(session.exec(query.order_by(Job.id)).all())
+
+
+def retry(session: Session, job_id: int) -> None:
+    session.execute(
+        update(Job).where(Job.id == job_id, Job.status == JobStatus.dead)
+        .values(status=JobStatus.queued, run_after=utcnow(), attempts=0, finished_at=None)
+    )

@@ -1,0 +1,95 @@
+"""Record search: the query is analysed with the same chain as the documents, run on the tenant's index,
+and the hits are read back from the database (tenant-scoped again) with highlights on the original text."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from dms.errors import BackendUnavailable, BadInput
+from dms.indexing import RECORD_FACETS, RECORD_KIND
+from dms.models import File, Record
+from dms.search import SearchIndex, SearchQuery, SearchUnavailable, Term
+from thesaurus.analysis import analyze
+from thesaurus.highlight import highlight
+
+MAX_QUERY = 1000
+MAX_LIMIT = 100
+
+
+def parse_filters(raw: list[str]) -> dict[str, list[str]]:
+    """``field:value`` pairs (repeatable, OR within a field) on the known facet fields."""
+    filters: dict[str, list[str]] = {}
+    for item in raw:
+        name, sep, value = item.partition(":")
+        if not sep or name not in RECORD_FACETS or not value:
+            raise BadInput(f"invalid filter {item!r}: use one of {', '.join(RECORD_FACETS)} as field:value")
+        filters.setdefault(name, []).append(value)
+    return filters
+
+
+def search_records(
+    session: Session,
+    index: SearchIndex,
+    tenant_id: str,
+    q: str,
+    *,
+    filters: dict[str, list[str]] | None = None,
+    limit: int = 20,
+    after: str | None = None,
+    language: str = "fr",
+) -> dict:
+    if len(q) > MAX_QUERY:
+        raise BadInput(f"query longer than {MAX_QUERY} characters")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadInput(f"limit must be between 1 and {MAX_LIMIT}")
+    terms = list(dict.fromkeys(analyze(q, language)))
+    query = SearchQuery(
+        tenant_id=tenant_id,
+        groups=[[Term(token)] for token in terms],
+        kind=RECORD_KIND,
+        filters=filters or {},
+        facets=RECORD_FACETS,
+        limit=limit,
+        after=after,
+    )
+    try:
+        result = index.search(query)
+    except SearchUnavailable as exc:
+        raise BackendUnavailable(f"search unavailable: {exc}") from exc
+    ids = [hit.id for hit in result.hits]
+    rows = {
+        r.id: r for r in session.exec(select(Record).where(Record.tenant_id == tenant_id, Record.id.in_(ids)))
+    } if ids else {}
+    texts: dict[str, list[str]] = {}
+    if ids:
+        for record_id, text in session.exec(
+            select(File.record_id, File.text).where(File.tenant_id == tenant_id, File.record_id.in_(ids))
+        ):
+            texts.setdefault(record_id, []).append(text)
+    wanted = set(terms)
+    hits = []
+    for hit in result.hits:
+        record = rows.get(hit.id)
+        if record is None:  # indexed but gone from the database: the index lags, the database rules
+            continue
+        source = "\n".join([record.subject, record.description, *texts.get(record.id, [])])
+        hits.append(
+            {
+                "id": record.id,
+                "reference": record.reference,
+                "title": record.subject,
+                "highlights": highlight(source, wanted, record.language),
+                "score": hit.score,
+                "registered_at": record.registered_at,
+            }
+        )
+    return {
+        "total": result.total,
+        "hits": hits,
+        "facets": {
+            name: [{"value": value, "count": count} for value, count in values]
+            for name, values in result.facets.items()
+        },
+        "next": result.next_after,
+        "query_terms": terms,
+    }

@@ -1,0 +1,1 @@
+"""Intake: channels, type detection, extraction, OCR, the pipeline and its workers."""

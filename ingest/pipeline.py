@@ -1,0 +1,168 @@
+"""The intake pipeline every channel ends in: check, detect, deduplicate, extract, store, register, index.
+
+Order matters (DESIGN.md §2): nothing is written before the input is known good; the blob is stored
+(durably) before the one transaction that creates the rows, the number, the audit event and the jobs; the
+answer comes after the commit. Extraction runs inline when the extractor answers, otherwise as a job, so an
+outage of Tika never loses an upload; indexing runs right after the commit and falls back to the job table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import select
+
+from dms import jobs, records
+from dms.accounts import Principal
+from dms.blobs import BlobNotFound, BlobTooLarge, BlobUnavailable
+from dms.db import unit_of_work
+from dms.errors import BackendUnavailable, BadInput, Duplicate, TooLarge, UnsupportedType
+from dms.models import File, Job, RegisterKind, TextStatus
+from dms.permissions import Action, require
+from ingest import detect
+from ingest.extraction import Extraction, ExtractionFailed, ExtractionUnavailable
+from ingest.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1024 * 1024
+
+
+@dataclass
+class Intake:
+    """What a channel knows about one incoming document besides its bytes."""
+
+    original_name: str
+    register: RegisterKind = RegisterKind.incoming
+    subject: str = ""
+    description: str = ""
+    language: str = "fr"
+    received_at: datetime | None = None
+    allow_duplicate: bool = False
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def ingest_file(runtime: Runtime, principal: Principal, path: Path, intake: Intake) -> records.Registered:
+    tenant_id = require(principal, Action.record_create)
+    settings = runtime.settings
+    size = path.stat().st_size
+    if size == 0:
+        raise BadInput("empty file")
+    if size > settings.max_upload_bytes:
+        raise TooLarge(f"file larger than the limit of {settings.max_upload_bytes} bytes")
+    name = detect.safe_filename(intake.original_name)
+    mime = detect.detect_mime(path)
+    try:
+        detect.check_allowed(mime)
+    except detect.UnsupportedType as exc:
+        raise UnsupportedType(str(exc), mime=mime) from exc
+    digest = sha256_of(path)
+    engine = runtime.backends.engine
+    if not intake.allow_duplicate:
+        with unit_of_work(engine, write=False) as session:
+            first = records.find_by_content(session, tenant_id, digest)
+            if first is not None:
+                raise Duplicate(
+                    f"duplicate of {first.reference}", duplicate_of={"id": first.id, "reference": first.reference}
+                )
+    extraction, status = _extract_inline(runtime, path, mime)
+    try:
+        with path.open("rb") as handle:
+            blob = runtime.backends.blobs.put(tenant_id, handle, sha256=digest, max_bytes=settings.max_upload_bytes)
+    except BlobUnavailable as exc:
+        raise BackendUnavailable(f"blob store unavailable: {exc}") from exc
+    except BlobTooLarge as exc:
+        raise TooLarge(str(exc)) from exc
+    new = records.NewRecord(
+        register=intake.register,
+        subject=intake.subject or (extraction.title if extraction and extraction.title else "") or name,
+        description=intake.description,
+        language=intake.language,
+        received_at=intake.received_at,
+        files=[
+            records.NewFile(
+                blob=blob,
+                mime=mime,
+                original_name=name,
+                text=extraction.text if extraction else "",
+                text_status=status,
+                pages=extraction.pages if extraction else None,
+                ocr=extraction.ocr if extraction else False,
+            )
+        ],
+    )
+    with unit_of_work(engine) as session:
+        registered = records.register(session, tenant_id, principal.user_id, new)
+    run_jobs_now(runtime, registered.job_ids)
+    return registered
+
+
+def _extract_inline(runtime: Runtime, path: Path, mime: str) -> tuple[Extraction | None, TextStatus]:
+    try:
+        return runtime.extractor.extract(path, mime), TextStatus.done
+    except ExtractionUnavailable as exc:
+        log.warning("extractor unavailable, text will be extracted later: %s", exc)
+        return None, TextStatus.pending
+    except ExtractionFailed as exc:
+        log.warning("could not extract text from %s: %s", path.name, exc)
+        return None, TextStatus.failed
+
+
+def run_jobs_now(runtime: Runtime, job_ids: list[int]) -> None:
+    """Best effort after the commit: what fails here stays queued for the worker, with its backoff."""
+    try:
+        jobs.run_pending(runtime.backends.engine, runtime.handlers(), ids=job_ids)
+    except BackendUnavailable:
+        log.warning("database unavailable after commit; jobs %s stay queued", job_ids)
+
+
+def extract_file_job(runtime: Runtime, job: Job) -> None:
+    """Extraction deferred by an outage: read the blob back, extract, store the text, then reindex."""
+    file_id = jobs.payload(job)["file_id"]
+    engine = runtime.backends.engine
+    with unit_of_work(engine, write=False) as session:
+        row = session.get(File, file_id)
+    if row is None or row.text_status != TextStatus.pending:
+        return
+    spool = runtime.settings.resolved_data_dir / "tmp"
+    spool.mkdir(parents=True, exist_ok=True)
+    tmp = spool / f"extract-{file_id}"
+    try:
+        try:
+            with tmp.open("wb") as out:
+                for chunk in runtime.backends.blobs.open(row.blob_key):
+                    out.write(chunk)
+        except BlobUnavailable as exc:
+            raise jobs.RetryLater(str(exc)) from exc
+        except BlobNotFound:
+            status, extraction = TextStatus.failed, None
+        else:
+            try:
+                extraction, status = runtime.extractor.extract(tmp, row.mime), TextStatus.done
+            except ExtractionUnavailable as exc:
+                raise jobs.RetryLater(str(exc)) from exc
+            except ExtractionFailed:
+                extraction, status = None, TextStatus.failed
+    finally:
+        tmp.unlink(missing_ok=True)
+    with unit_of_work(engine) as session:
+        row = session.exec(select(File).where(File.id == file_id).with_for_update()).one()
+        row.text_status = status
+        if extraction is not None:
+            row.text = extraction.text
+            row.pages = extraction.pages
+            row.ocr = extraction.ocr
+        session.add(row)
+        index_job = jobs.enqueue(session, records.INDEX_JOB, {"record_id": row.record_id}, tenant_id=row.tenant_id)
+    run_jobs_now(runtime, [index_job.id])

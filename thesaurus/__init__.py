@@ -1,0 +1,1 @@
+"""Text analysis and the SKOS thesaurus: the vocabulary layer shared by every other package."""
