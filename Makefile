@@ -46,8 +46,9 @@ lint: install
 	$(BIN)/ruff check .
 
 bench: install
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,bench]'
 	scripts/services.sh up
-	$(BIN)/python -m bench
+	$(BIN)/python bench/search_engines.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

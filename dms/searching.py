@@ -9,6 +9,7 @@ from dms.errors import BackendUnavailable, BadInput
 from dms.indexing import RECORD_FACETS, RECORD_KIND
 from dms.models import File, Record
 from dms.search import SearchIndex, SearchQuery, SearchUnavailable, Term
+from dms.search.cursors import InvalidCursor
 from thesaurus.analysis import analyze
 from thesaurus.highlight import highlight
 
@@ -54,6 +55,8 @@ def search_records(
     )
     try:
         result = index.search(query)
+    except InvalidCursor as exc:
+        raise BadInput(str(exc)) from exc
     except SearchUnavailable as exc:
         raise BackendUnavailable(f"search unavailable: {exc}") from exc
     ids = [hit.id for hit in result.hits]

@@ -65,7 +65,7 @@ class SearchIndex(Protocol):
         """Create the index (schema, template) if it does not exist yet."""
 
     def index(self, docs: list[IndexDoc]) -> None:
-        """Insert or replace documents by id; visible to ``search`` when this returns."""
+        """Insert or replace documents by (tenant_id, id); visible to ``search`` when this returns."""
 
     def delete(self, tenant_id: str, ids: list[str]) -> None: ...
 

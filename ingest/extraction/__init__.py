@@ -31,12 +31,15 @@ class Extractor(Protocol):
 
     def ping(self) -> bool: ...
 
+    def close(self) -> None:
+        """Release the child process or connection pool."""
+
 
 def open_extractor(url: str, *, ocr_languages: str = "fra", timeout: float = 120.0) -> Extractor:
     if url in ("", "embedded"):
         from ingest.extraction.embedded import EmbeddedExtractor
 
-        return EmbeddedExtractor(ocr_languages=ocr_languages)
+        return EmbeddedExtractor(ocr_languages=ocr_languages, timeout=timeout)
     if url.startswith(("http://", "https://")):
         from ingest.extraction.tika_server import TikaServerExtractor
 
