@@ -102,7 +102,14 @@ class ElasticSearchIndex:
         self.url = url
         self.index_name = index_name
         self.client = client or Elasticsearch(
-            url, request_timeout=request_timeout, max_retries=1, retry_on_timeout=False
+            url,
+            request_timeout=request_timeout,
+            max_retries=1,
+            retry_on_timeout=False,
+            # one node behind a load balancer: after an outage, try it again within a second or two instead
+            # of the client's default of up to 30 s of "dead node" quarantine
+            dead_node_backoff_factor=0.5,
+            max_dead_node_backoff=2.0,
         )
         self._ready = False
         self._lock = threading.Lock()
