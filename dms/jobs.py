@@ -50,7 +50,7 @@ def worker_name() -> str:
 
 
 def claim(engine: Engine, *, kinds: list[str] | None = None, limit: int = 1, ids: list[int] | None = None,
-          worker: str | None = None) -> list[Job]:
+          worker: str | None = None, tenant_id: str | None = None) -> list[Job]:
     now = utcnow()
     with unit_of_work(engine) as session:
         query = select(Job).where(
@@ -63,6 +63,8 @@ def claim(engine: Engine, *, kinds: list[str] | None = None, limit: int = 1, ids
             query = query.where(Job.kind.in_(kinds))
         if ids is not None:
             query = query.where(Job.id.in_(ids))
+        if tenant_id is not None:
+            query = query.where(Job.tenant_id == tenant_id)
         query = query.order_by(Job.run_after, Job.id).limit(limit)
         if not is_sqlite(engine):
             query = query.with_for_update(skip_locked=True)
@@ -123,11 +125,11 @@ def run_job(engine: Engine, job: Job, handlers: dict[str, Handler]) -> bool:
 
 
 def run_pending(engine: Engine, handlers: dict[str, Handler], *, ids: list[int] | None = None,
-                limit: int = 100) -> tuple[int, int]:
-    """Run what is due now (or just the given jobs); returns (done, not done)."""
+                limit: int = 100, tenant_id: str | None = None) -> tuple[int, int]:
+    """Run what is due now (or just the given jobs, or one tenant's); returns (done, not done)."""
     done = failed = 0
     while True:
-        jobs = claim(engine, kinds=list(handlers), limit=10, ids=ids)
+        jobs = claim(engine, kinds=list(handlers), limit=10, ids=ids, tenant_id=tenant_id)
         if not jobs:
             break
         for job in jobs:

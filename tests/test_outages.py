@@ -16,7 +16,6 @@ from api.app import create_app
 from dms.db import unit_of_work
 from ingest import samples
 from ingest.runtime import open_runtime
-from ingest.worker import work
 from tests.conftest import ES_URL, S3_URL, TIKA_URL, make_tenant, s3_url_with_bucket
 from tests.tcp_proxy import TcpProxy
 from tests.test_records_api import counts, upload
@@ -50,20 +49,21 @@ def outage_stack(production_settings, tmp_path):
         proxy.stop()
 
 
-def _drain(runtime, seconds: float = 40.0) -> None:
-    """Run the worker until the queue is empty (retries come after a short backoff)."""
-    import threading
-
+def _drain(runtime, tenant_id: str, seconds: float = 40.0) -> None:
+    """Run the worker until the tenant's jobs are done (retries come after a short backoff)."""
     from sqlmodel import func, select
 
+    from dms import jobs
     from dms.models import Job, JobStatus
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        work(runtime, threading.Event(), once=True)
+        jobs.run_pending(runtime.backends.engine, runtime.handlers(), tenant_id=tenant_id)
         with unit_of_work(runtime.backends.engine, write=False) as session:
             left = session.exec(
-                select(func.count()).select_from(Job).where(Job.status.in_([JobStatus.queued, JobStatus.running]))
+                select(func.count()).select_from(Job).where(
+                    Job.tenant_id == tenant_id, Job.status.in_([JobStatus.queued, JobStatus.running])
+                )
             ).one()
         if left == 0:
             return
@@ -87,7 +87,7 @@ def test_elasticsearch_down_uploads_are_kept_and_indexed_when_it_returns(outage_
     assert download.content == path.read_bytes()
 
     proxies["search"].start()
-    _drain(runtime)
+    _drain(runtime, clerk.tenant_id)
     found = client.get("/api/v1/search", params={"q": letter.surname}, headers=clerk.headers).json()
     assert [hit["id"] for hit in found["hits"]] == [record["id"]]
 
@@ -106,7 +106,7 @@ def test_tika_down_uploads_are_kept_and_extracted_when_it_returns(outage_stack, 
     assert client.get("/api/v1/search", params={"q": letter.surname}, headers=clerk.headers).json()["total"] == 0
 
     proxies["tika"].start()
-    _drain(runtime)
+    _drain(runtime, clerk.tenant_id)
     found = client.get("/api/v1/search", params={"q": letter.surname}, headers=clerk.headers).json()
     assert [hit["id"] for hit in found["hits"]] == [record["id"]]
     again = client.get(f"/api/v1/records/{record['id']}", headers=clerk.headers).json()
