@@ -70,3 +70,12 @@ def test_errors_are_one_line_and_non_zero(cli, tmp_path):
     assert missing.returncode != 0 and "no such file" in missing.stderr
     unknown_tenant = cli("search", "permis", "--tenant", "atlantis", ok=False)
     assert unknown_tenant.returncode != 0 and "atlantis" in unknown_tenant.stderr
+
+
+def test_demo_is_idempotent_and_prints_a_working_token(cli):
+    first = cli("demo", "--letters", "2")
+    assert first.stdout.strip().startswith("dms_") and "2 new letter(s)" in first.stderr
+    second = cli("demo", "--letters", "2")
+    assert "0 new letter(s)" in second.stderr and second.stdout.strip() != first.stdout.strip()
+    found = json.loads(cli("search", "", "--tenant", "demo", "--json").stdout)
+    assert found["total"] == 2
