@@ -23,6 +23,10 @@ class BlobNotFound(KeyError):
     pass
 
 
+class BlobLocked(RuntimeError):
+    """The store itself refuses to delete these bytes (S3 legal hold or retention: WORM)."""
+
+
 class BlobTooLarge(ValueError):
     pass
 

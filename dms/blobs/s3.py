@@ -18,7 +18,7 @@ import urllib3
 from minio import Minio
 from minio.error import S3Error
 
-from dms.blobs import BlobNotFound, BlobTooLarge, BlobUnavailable, StoredBlob, blob_key
+from dms.blobs import BlobLocked, BlobNotFound, BlobTooLarge, BlobUnavailable, StoredBlob, blob_key
 
 PART_SIZE = 16 * 1024 * 1024
 CHUNK = 1024 * 1024
@@ -155,7 +155,12 @@ class S3BlobStore:
                 if obj.object_name == key
             ]
             for version_id in versions or [None]:
-                self.client.remove_object(self.bucket, key, version_id=version_id)
+                try:
+                    self.client.remove_object(self.bucket, key, version_id=version_id)
+                except S3Error as exc:
+                    if exc.code in ("AccessDenied", "InvalidRequest") and "WORM" in (exc.message or ""):
+                        raise BlobLocked(f"{key} is under a legal hold or retention in the store") from exc
+                    raise
 
     def keys(self, tenant_id: str | None = None) -> Iterator[str]:
         self._ensure_bucket()

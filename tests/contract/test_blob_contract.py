@@ -82,3 +82,17 @@ def test_unreachable_s3_is_unavailable_not_a_crash():
     assert store.ping() is False
     with pytest.raises(BlobUnavailable):
         store.put("tenant-a", io.BytesIO(b"x"), sha256=sha(b"x"))
+
+
+def test_s3_legal_hold_makes_the_bytes_undeletable_until_lifted():
+    from dms.blobs import BlobLocked
+
+    store = open_blob_store(s3_url_with_bucket(f"dms-worm-{uuid.uuid4().hex[:10]}") + "&object_lock=true")
+    stored = store.put("tenant-a", io.BytesIO(b"dossier sous saisie"))
+    store.set_legal_hold(stored.key, True)
+    with pytest.raises(BlobLocked):
+        store.delete(stored.key)
+    assert read(store, stored.key) == b"dossier sous saisie"
+    store.set_legal_hold(stored.key, False)
+    store.delete(stored.key)
+    assert not store.exists(stored.key)
