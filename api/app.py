@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import swagger_ui_bundle
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.limits import BodySizeLimit
-from api.routes import health, records, search
+from api.routes import health, metadata, records, search, thesaurus, transfers
+from api.security_headers import SecurityHeaders
 from dms.errors import DmsError
 from dms.settings import Settings, get_settings
 from ingest.runtime import Runtime, open_runtime
 
 log = logging.getLogger(__name__)
 API = "/api/v1"
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -33,6 +35,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     app.state.runtime = runtime or open_runtime(settings)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(DmsError)
     async def _dms_error(_request: Request, exc: DmsError) -> JSONResponse:
@@ -46,19 +49,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         )
         return JSONResponse({"detail": problems}, status_code=400)
 
-    for router in (health.router, records.router, search.router):
+    for router in (health.router, records.router, metadata.router, search.router, transfers.router,
+                   thesaurus.router, thesaurus.records_router):
         app.include_router(router, prefix=API)
 
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
 
+    app.mount("/static/app", StaticFiles(directory=STATIC), name="app-static")
+
     @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="dms API",
-            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger/swagger-ui.css",
-            swagger_favicon_url="/static/swagger/favicon-32x32.png",
-        )
+    def docs() -> FileResponse:
+        return FileResponse(STATIC / "docs.html", media_type="text/html")
 
     return app

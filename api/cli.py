@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from api.thesaurus_cli import thesaurus_app
 from dms import accounts
 from dms.accounts import Principal
 from dms.db import unit_of_work
@@ -31,6 +32,7 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
+app.add_typer(thesaurus_app, name="thesaurus")
 
 err = Console(stderr=True)
 
@@ -100,9 +102,16 @@ def ingest(
     register: Annotated[str, typer.Option("--register", help="incoming, outgoing or internal")] = "incoming",
     subject: Annotated[str, typer.Option("--subject", help="Subject (default: from the document)")] = "",
     allow_duplicate: Annotated[bool, typer.Option("--allow-duplicate")] = False,
+    classification: Annotated[str | None, typer.Option("--classification", help="Concept URI of the plan")] = None,
+    keyword: Annotated[list[str] | None, typer.Option("--keyword", help="Thesaurus concept URI (repeatable)")] = None,
 ) -> None:
-    """Register files (folders are walked), with progress and a summary of what was done."""
+    """Register files (folders are walked), with progress and a summary of what was done.
+
+    An XML sidecar beside a file (scan.pdf.xml, or scan.xml) in SEDA or Dublin Core fills its subject,
+    description, language and date of receipt; it is not registered itself."""
     from ingest.pipeline import Intake, ingest_file
+    from ingest.sidecars import pair_sidecars
+    from metadata.sidecar import MAX_SIDECAR_BYTES
 
     try:
         kind = RegisterKind.parse(register)
@@ -119,13 +128,22 @@ def ingest(
     runtime = _runtime()
     principal = _system_principal(tenant)
     imported, duplicates, refused = [], [], []
+    paired = pair_sidecars(files)
     with Progress(console=err, transient=True) as progress:
-        task = progress.add_task("ingesting", total=len(files))
-        for path in files:
+        task = progress.add_task("ingesting", total=len(paired))
+        for item in paired:
+            path = item.path
             try:
+                if item.problem:
+                    raise DmsError(item.problem)
+                sidecar = None
+                if item.sidecar is not None:
+                    with item.sidecar.open("rb") as handle:
+                        sidecar = handle.read(MAX_SIDECAR_BYTES + 1)
                 done = ingest_file(runtime, principal, path,
                                    Intake(original_name=path.name, register=kind, subject=subject,
-                                          allow_duplicate=allow_duplicate))
+                                          allow_duplicate=allow_duplicate, sidecar=sidecar,
+                                          classification=classification, keywords=list(keyword or [])))
                 imported.append((path, done.record.reference))
                 typer.echo(f"{done.record.reference}\t{done.record.id}\t{path}")
             except Duplicate as exc:
@@ -139,6 +157,69 @@ def ingest(
         err.print(f"refused: {path}: {reason}")
     err.print(f"imported {len(imported)}, duplicates {len(duplicates)}, refused {len(refused)}")
     if refused and not imported:
+        raise typer.Exit(1)
+
+
+@app.command("export-transfer")
+def export_transfer(
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant slug")],
+    output: Annotated[Path, typer.Option("--output", help="Folder to create for the bag")],
+    query: Annotated[str | None, typer.Option("--query", help="The records a search finds")] = None,
+    classification: Annotated[str | None, typer.Option("--classification", help="Concept URI of the plan")] = None,
+    ids: Annotated[list[str] | None, typer.Option("--ids", help="Record ids (repeat, or comma-separated)")] = None,
+    archival_agency: Annotated[str | None, typer.Option(
+        "--archival-agency", help="IDENTIFIER[=Name] of the receiving archive (default: the commune)")] = None,
+    comment: Annotated[str | None, typer.Option("--comment")] = None,
+) -> None:
+    """Export records as one SEDA 2.3 ArchiveTransfer with their files, in a BagIt bag."""
+    from dms import transfers
+    from metadata import Organization
+
+    runtime = _runtime()
+    principal = _system_principal(tenant)
+    wanted = [i.strip() for value in (ids or []) for i in value.split(",") if i.strip()]
+    agency = None
+    if archival_agency:
+        identifier, _, name = archival_agency.partition("=")
+        agency = Organization(identifier.strip(), name.strip() or None)
+    with unit_of_work(runtime.backends.engine, write=False) as session:
+        chosen = transfers.select_records(session, runtime.backends.search, principal.tenant_id, ids=wanted or None,
+                                          query=query, classification=classification)
+    with Progress(console=err, transient=True) as progress:
+        progress.add_task(f"writing {len(chosen)} record(s)", total=None)
+        done = transfers.export_transfer(runtime.backends, principal.tenant_id, None, chosen, output,
+                                         archival_agency=agency, comment=comment)
+    typer.echo(str(done.path))
+    err.print(f"exported {done.records} record(s), {done.files} file(s), {done.bytes} bytes; "
+              f"message {done.message_identifier}")
+
+
+@app.command("import-transfer")
+def import_transfer(
+    bag: Annotated[Path, typer.Argument(help="A transfer bag (folder) or a zip of one")],
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant slug")],
+) -> None:
+    """Validate a transfer bag and recreate its records in a commune, with new registration numbers."""
+    from ingest.transfers import import_bag, import_zipped_bag
+
+    runtime = _runtime()
+    principal = _system_principal(tenant)
+    if bag.is_file():
+        report = import_zipped_bag(runtime, principal, bag)
+    else:
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task("importing", total=None)
+            report = import_bag(runtime, principal, bag,
+                                progress=lambda n, total: progress.update(task, completed=n, total=total))
+    for item in report.imported:
+        typer.echo(f"{item['reference']}\t{item['id']}\t{item['source']}")
+    for item in report.skipped:
+        err.print(f"skipped: {item['source']}: {item['reason']}")
+    for item in report.failed:
+        err.print(f"failed: {item['source']}: {item['reason']}")
+    err.print(f"imported {len(report.imported)}, skipped {len(report.skipped)}, failed {len(report.failed)}; "
+              f"message {report.message_identifier}")
+    if report.failed:
         raise typer.Exit(1)
 
 
@@ -209,6 +290,53 @@ def reindex(tenant: Annotated[str | None, typer.Option("--tenant")] = None) -> N
         task = progress.add_task("reindexing", total=None)
         count = run(runtime.backends, tenant_id=tenant_id, progress=lambda n: progress.update(task, completed=n))
     err.print(f"reindexed {count} record(s)")
+
+
+@app.command()
+def fsck(
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Only this tenant's blobs")] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="Check existence only, do not rehash")] = False,
+) -> None:
+    """Check every blob against its recorded SHA-256; list missing, corrupt and unreferenced blobs."""
+    from dms.fsck import fsck as run
+
+    runtime = _runtime()
+    tenant_id = _system_principal(tenant).tenant_id if tenant else None
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("checking blobs", total=None)
+        report = run(runtime.backends, tenant_id=tenant_id, rehash=not quick,
+                     progress=lambda n: progress.update(task, completed=n))
+    for key in report.missing:
+        err.print(f"missing: {key}")
+    for key in report.corrupt:
+        err.print(f"corrupt: {key}")
+    for key in report.unreferenced:
+        err.print(f"unreferenced: {key}")
+    typer.echo(f"checked {report.checked} blob(s), {report.bytes_checked} bytes: {len(report.missing)} missing, "
+               f"{len(report.corrupt)} corrupt, {len(report.unreferenced)} unreferenced")
+    if not report.healthy:
+        raise DmsError("fixity check failed: see the missing and corrupt blobs above")
+
+
+@app.command("copy-installation")
+def copy_installation_cmd(
+    to_database_url: Annotated[str, typer.Option("--to-database-url", help="Empty target database")],
+    to_blob_url: Annotated[str, typer.Option("--to-blob-url", help="Target blob store (s3://… or file://…)")],
+    to_search_url: Annotated[str, typer.Option("--to-search-url", help="Target search engine")] = "embedded",
+) -> None:
+    """Copy this installation (rows, blobs) onto other backends and rebuild their search index."""
+    from dms.backends import open_backends
+    from dms.installation_copy import copy_installation
+
+    settings = get_settings()
+    target = settings.model_copy(
+        update={"database_url": to_database_url, "blob_url": to_blob_url, "search_url": to_search_url}
+    )
+    report = copy_installation(open_backends(settings), open_backends(target), progress=err.print)
+    typer.echo(
+        f"copied {sum(report.rows.values())} row(s), {report.blobs} blob(s) ({report.blob_bytes} bytes), "
+        f"indexed {report.indexed} record(s)"
+    )
 
 
 @audit_app.command("verify")

@@ -9,26 +9,73 @@ from dms.backends import Backends
 from dms.db import unit_of_work
 from dms.models import File, Job, Record, RegisterKind
 from dms.search import IndexDoc, SearchUnavailable
+from dms.search.rules import MAX_FACET_VALUE
+from dms.vocabulary import Vocabulary, concept_id, view
 from thesaurus.analysis import analyze_joined
 
 RECORD_KIND = "record"
-RECORD_FACETS = ["register", "year", "mime", "status"]
+RECORD_FACETS = ["register", "year", "mime", "status", "classification", "keywords"]
+CONCEPT_FACETS = ("classification", "keywords")
+# One whitespace-free token per concept (letters and digits only: FTS5 splits on punctuation, ES does not):
+# "thkw…" on records classified or keyworded with the concept itself, "thku…" on records whose concepts sit
+# under it at any depth, so a search for a broad concept finds the records filed under narrower ones.
+DIRECT_PREFIX = "thkw"
+UNDER_PREFIX = "thku"
 
 
-def record_doc(record: Record, files: list[File]) -> IndexDoc:
+def direct_token(uri: str) -> str:
+    return DIRECT_PREFIX + concept_id(uri)
+
+
+def under_token(uri: str) -> str:
+    return UNDER_PREFIX + concept_id(uri)
+
+
+def record_concepts(record: Record) -> list[str]:
+    return list(dict.fromkeys(([record.classification] if record.classification else []) + list(record.keywords or [])))
+
+
+def concept_tokens(record: Record, vocabulary: Vocabulary | None) -> str:
+    """The record's concept tokens, its concepts' ancestors, and their labels in the record's language
+    (labels in other languages reach the record through the concept tokens a query expands to)."""
+    uris = record_concepts(record)
+    parts = [direct_token(uri) for uri in uris]
+    if vocabulary is not None:
+        above: dict[str, None] = {}
+        for uri in uris:
+            concept = vocabulary.thesaurus.get(uri)
+            if concept is None:
+                continue
+            for label in concept.labels():
+                if label.language in (record.language, ""):
+                    parts.append(analyze_joined(label.text, record.language))
+            above.update(dict.fromkeys(vocabulary.ancestors(uri)))
+        parts += [under_token(uri) for uri in above]
+    return " ".join(part for part in parts if part)
+
+
+def vocabulary_for(session: Session, record: Record) -> Vocabulary | None:
+    return view(session, record.tenant_id) if record_concepts(record) else None
+
+
+def record_doc(record: Record, files: list[File], vocabulary: Vocabulary | None = None) -> IndexDoc:
     title = f"{record.reference} {record.subject}"
     body = "\n".join([record.description, *(f.original_name for f in files), *(f.text for f in files)])
+    body_tokens = analyze_joined(body, record.language)
+    concepts = concept_tokens(record, vocabulary)
     return IndexDoc(
         id=record.id,
         tenant_id=record.tenant_id,
         kind=RECORD_KIND,
         title_tokens=analyze_joined(title, record.language),
-        body_tokens=analyze_joined(body, record.language),
+        body_tokens=f"{body_tokens} {concepts}" if concepts else body_tokens,
         facets={
             "register": [RegisterKind(record.register_code).name],
             "year": [str(record.year)],
             "mime": sorted({f.mime for f in files}),
             "status": [record.status],
+            "classification": [record.classification] if record.classification else [],
+            "keywords": [k for k in (record.keywords or []) if len(k) <= MAX_FACET_VALUE],
         },
         date=record.registered_at,
     )
@@ -38,7 +85,7 @@ def load_doc(session: Session, record_id: str) -> IndexDoc | None:
     record = session.get(Record, record_id)
     if record is None:
         return None
-    return record_doc(record, records.files_of(session, record))
+    return record_doc(record, records.files_of(session, record), vocabulary_for(session, record))
 
 
 def index_record_job(backends: Backends, job: Job) -> None:

@@ -15,19 +15,44 @@ from dms.models import Role
 class Action(StrEnum):
     record_read = "record.read"
     record_create = "record.create"
+    record_update = "record.update"
+    transfer_export = "transfer.export"
+    transfer_import = "transfer.import"
     search = "search"
+    thesaurus_read = "thesaurus.read"
+    thesaurus_import = "thesaurus.import"
+    thesaurus_curate = "thesaurus.curate"
 
 
 _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.record_read: frozenset({Role.clerk, Role.agent, Role.archivist, Role.admin}),
     Action.record_create: frozenset({Role.clerk, Role.admin}),
+    Action.record_update: frozenset({Role.clerk, Role.admin}),
+    Action.transfer_export: frozenset({Role.archivist, Role.admin}),
+    Action.transfer_import: frozenset({Role.archivist, Role.admin}),
     Action.search: frozenset({Role.clerk, Role.agent, Role.archivist, Role.admin}),
+    Action.thesaurus_read: frozenset({Role.clerk, Role.agent, Role.archivist, Role.admin, Role.curator}),
+    Action.thesaurus_import: frozenset({Role.curator, Role.admin}),
+    Action.thesaurus_curate: frozenset({Role.curator, Role.admin}),
 }
+
+# Actions a federation-wide user (tenant_id None: the regional curator) may take on federation-wide objects.
+_FEDERATION: frozenset[Action] = frozenset({Action.thesaurus_read, Action.thesaurus_import, Action.thesaurus_curate})
 
 
 def require(principal: Principal, action: Action) -> str:
     """The tenant the principal may act in for ``action``; raises Forbidden otherwise."""
     if principal.role not in _ALLOWED[action] or principal.tenant_id is None:
+        raise Forbidden(f"role {principal.role.value} may not {action.value}")
+    return principal.tenant_id
+
+
+def require_scope(principal: Principal, action: Action) -> str | None:
+    """Like ``require``, for actions on federation-wide objects too: a curator acts with tenant None (the
+    regional scope), a tenant's user within their tenant."""
+    if principal.role not in _ALLOWED[action]:
+        raise Forbidden(f"role {principal.role.value} may not {action.value}")
+    if principal.tenant_id is None and action not in _FEDERATION:
         raise Forbidden(f"role {principal.role.value} may not {action.value}")
     return principal.tenant_id
 

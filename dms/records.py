@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from sqlmodel import Session, select
 
-from dms import jobs, registers
+from dms import jobs, record_metadata, registers, vocabulary
 from dms.audit import record_event
 from dms.blobs import StoredBlob
-from dms.errors import BadInput, NotFound
-from dms.models import File, Record, RegisterKind, TextStatus
+from dms.errors import BadInput, Conflict, NotFound
+from dms.models import File, Record, RecordOrigin, RegisterKind, TextStatus
 from dms.models.base import utcnow
 
 INDEX_JOB = "index_record"
@@ -38,6 +39,8 @@ class NewRecord:
     language: str = "fr"
     received_at: datetime | None = None
     files: list[NewFile] = field(default_factory=list)
+    classification: str | None = None  # a concept URI of the classification plan
+    keywords: list[str] = field(default_factory=list)  # thesaurus concept URIs
 
 
 @dataclass
@@ -47,8 +50,17 @@ class Registered:
     job_ids: list[int]
 
 
-def register(session: Session, tenant_id: str, actor_id: str | None, new: NewRecord) -> Registered:
-    """Rows, number, audit event and jobs in the caller's transaction; the blobs are already stored."""
+def register(
+    session: Session,
+    tenant_id: str,
+    actor_id: str | None,
+    new: NewRecord,
+    *,
+    schema_dir: Path | None = None,
+    origin: RecordOrigin | None = None,
+) -> Registered:
+    """Rows, number, metadata version, audit event and jobs in the caller's transaction; the blobs are
+    already stored. ``origin`` (a transfer import) says where the record was registered first."""
     subject = " ".join(new.subject.split())
     if len(subject) > MAX_SUBJECT:
         raise BadInput(f"subject longer than {MAX_SUBJECT} characters")
@@ -57,8 +69,11 @@ def register(session: Session, tenant_id: str, actor_id: str | None, new: NewRec
     now = utcnow()
     year = now.year
     number = registers.next_number(session, tenant_id, new.register, year)
+    classification, keywords = vocabulary.check_record_concepts(session, tenant_id, new.classification, new.keywords)
     record = Record(
         tenant_id=tenant_id,
+        classification=classification,
+        keywords=keywords,
         register_code=new.register.value,
         year=year,
         number=number,
@@ -96,6 +111,12 @@ def register(session: Session, tenant_id: str, actor_id: str | None, new: NewRec
         if row.text_status == TextStatus.pending:
             queued.append(jobs.enqueue(session, EXTRACT_JOB, {"file_id": row.id}, tenant_id=tenant_id))
     queued.append(jobs.enqueue(session, INDEX_JOB, {"record_id": record.id}, tenant_id=tenant_id))
+    if origin is not None:
+        origin.record_id, origin.tenant_id = record.id, tenant_id
+        session.add(origin)
+    meta = record_metadata.write_version(
+        session, record, actor_id=actor_id, reason="record.registered", files=files, schema_dir=schema_dir
+    )
     record_event(
         session,
         tenant_id=tenant_id,
@@ -107,10 +128,80 @@ def register(session: Session, tenant_id: str, actor_id: str | None, new: NewRec
             "reference": record.reference,
             "subject": record.subject,
             "files": [{"id": f.id, "sha256": f.sha256, "size": f.size, "mime": f.mime} for f in files],
+            "metadata": {"version": meta.version, "sha256": meta.sha256},
         },
     )
     session.flush()
     return Registered(record=record, files=files, job_ids=[job.id for job in queued])
+
+
+#: What ``update`` may change today; anything else is refused rather than silently ignored.
+UPDATABLE = ("subject", "description", "received_at")
+
+
+def update(
+    session: Session,
+    tenant_id: str,
+    actor_id: str | None,
+    record_id: str,
+    changes: dict[str, object],
+    *,
+    schema_dir: Path | None = None,
+) -> Registered:
+    """Change a record's descriptive fields: row, new metadata version, audit event and reindex job in the
+    caller's transaction. Nothing changes (no version, no event) when the values are the same."""
+    unknown = sorted(set(changes) - set(UPDATABLE))
+    if unknown:
+        raise BadInput(f"cannot change {', '.join(unknown)}: only {', '.join(UPDATABLE)}")
+    record = session.exec(select(Record).where(Record.id == record_id).with_for_update()).first()
+    if record is None or record.tenant_id != tenant_id:
+        raise NotFound("no such record")
+    if record.cancelled:
+        raise Conflict("a cancelled record cannot be changed")
+    wanted = dict(changes)
+    if "subject" in wanted:
+        subject = " ".join(str(wanted["subject"] or "").split())
+        if not subject:
+            raise BadInput("subject must not be empty")
+        if len(subject) > MAX_SUBJECT:
+            raise BadInput(f"subject longer than {MAX_SUBJECT} characters")
+        wanted["subject"] = subject
+    if "description" in wanted:
+        wanted["description"] = str(wanted["description"] or "")
+    if "received_at" in wanted:
+        wanted["received_at"] = record_metadata.as_datetime(wanted["received_at"])  # type: ignore[arg-type]
+    done = {}
+    for name, value in wanted.items():
+        before = getattr(record, name)
+        if name == "received_at":
+            before = record_metadata.as_datetime(before)
+        if before != value:
+            done[name] = {"from": before, "to": value}
+            setattr(record, name, value)
+    files = files_of(session, record)
+    if not done:
+        return Registered(record=record, files=files, job_ids=[])
+    record.updated_at = utcnow()
+    session.add(record)
+    meta = record_metadata.write_version(
+        session, record, actor_id=actor_id, reason="record.updated", files=files, schema_dir=schema_dir
+    )
+    job = jobs.enqueue(session, INDEX_JOB, {"record_id": record.id}, tenant_id=tenant_id)
+    record_event(
+        session,
+        tenant_id=tenant_id,
+        actor_id=actor_id,
+        action="record.updated",
+        object_type="record",
+        object_id=record.id,
+        data={
+            "reference": record.reference,
+            "changes": done,
+            "metadata": {"version": meta.version, "sha256": meta.sha256},
+        },
+    )
+    session.flush()
+    return Registered(record=record, files=files, job_ids=[job.id])
 
 
 def find_by_content(session: Session, tenant_id: str, sha256: str) -> Record | None:
@@ -160,6 +251,8 @@ def to_dict(record: Record, files: list[File]) -> dict:
         "received_at": record.received_at,
         "registered_at": record.registered_at,
         "cancelled": record.cancelled,
+        "classification": record.classification,
+        "keywords": list(record.keywords or []),
         "files": [
             {
                 "id": f.id,

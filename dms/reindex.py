@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from dms.backends import Backends
 from dms.db import unit_of_work
-from dms.indexing import record_doc
+from dms.indexing import record_doc, vocabulary_for
 from dms.models import File, Record
 
 BATCH = 500
@@ -31,7 +31,8 @@ def reindex(backends: Backends, *, tenant_id: str | None = None,
             files: dict[str, list[File]] = {}
             for row in session.exec(select(File).where(File.record_id.in_([r.id for r in batch]))):
                 files.setdefault(row.record_id, []).append(row)
-        backends.search.index([record_doc(r, files.get(r.id, [])) for r in batch])
+            docs = [record_doc(r, files.get(r.id, []), vocabulary_for(session, r)) for r in batch]
+        backends.search.index(docs)
         count += len(batch)
         last_id = batch[-1].id
         if progress:

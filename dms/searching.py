@@ -5,8 +5,17 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from dms import vocabulary
 from dms.errors import BackendUnavailable, BadInput
-from dms.indexing import RECORD_FACETS, RECORD_KIND
+from dms.indexing import (
+    CONCEPT_FACETS,
+    DIRECT_PREFIX,
+    RECORD_FACETS,
+    RECORD_KIND,
+    UNDER_PREFIX,
+    direct_token,
+    under_token,
+)
 from dms.models import File, Record
 from dms.search import SearchIndex, SearchQuery, SearchUnavailable, Term
 from dms.search.cursors import InvalidCursor
@@ -44,9 +53,11 @@ def search_records(
     if not 1 <= limit <= MAX_LIMIT:
         raise BadInput(f"limit must be between 1 and {MAX_LIMIT}")
     terms = list(dict.fromkeys(analyze(q, language)))
+    vocab = vocabulary.view(session, tenant_id)
+    groups, expanded = expand_query(vocab, q, language) if terms else ([], [])
     query = SearchQuery(
         tenant_id=tenant_id,
-        groups=[[Term(token)] for token in terms],
+        groups=groups or [[Term(token)] for token in terms],
         kind=RECORD_KIND,
         filters=filters or {},
         facets=RECORD_FACETS,
@@ -69,7 +80,8 @@ def search_records(
             select(File.record_id, File.text).where(File.tenant_id == tenant_id, File.record_id.in_(ids))
         ):
             texts.setdefault(record_id, []).append(text)
-    wanted = set(terms)
+    concept_prefixes = (DIRECT_PREFIX, UNDER_PREFIX)
+    wanted = set(terms) | {t.token for g in groups for t in g if not t.token.startswith(concept_prefixes)}
     hits = []
     for hit in result.hits:
         record = rows.get(hit.id)
@@ -90,9 +102,35 @@ def search_records(
         "total": result.total,
         "hits": hits,
         "facets": {
-            name: [{"value": value, "count": count} for value, count in values]
+            name: [
+                {"value": value, "label": vocab.label(value, language), "count": count}
+                if name in CONCEPT_FACETS else {"value": value, "count": count}
+                for value, count in values
+            ]
             for name, values in result.facets.items()
         },
         "next": result.next_after,
         "query_terms": terms,
+        "expanded": expanded,
     }
+
+
+# A record filed under the concept a query names ranks like a synonym match; one filed under a narrower
+# concept (found through the ancestor token indexed with it) ranks below the direct narrower labels.
+CONCEPT_BOOST = 0.8
+UNDER_BOOST = 0.3
+
+
+def expand_query(vocab: vocabulary.Vocabulary, q: str, language: str) -> tuple[list[list[Term]], list[str]]:
+    """The query's AND-of-OR groups, expanded with the thesaurus the tenant sees (synonyms, translations,
+    narrower concepts, and the concept tokens of records classified with them), and the labels also searched."""
+    if not vocab.thesaurus.concepts:
+        return [], []
+    expansion = vocab.expander.expand(q, language)
+    groups = [[Term(token, boost) for token, boost in group] for group in expansion.groups]
+    for use in expansion.concepts_used:
+        if use.boost < 1.0:  # narrower concepts: reached through the matched concept's ancestor token
+            continue
+        for index in use.groups:
+            groups[index] += [Term(direct_token(use.uri), CONCEPT_BOOST), Term(under_token(use.uri), UNDER_BOOST)]
+    return groups, list(expansion.also_searched_labels)

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import select
 
-from dms import jobs, records
+from dms import jobs, record_metadata, records
 from dms.accounts import Principal
 from dms.blobs import BlobNotFound, BlobTooLarge, BlobUnavailable
 from dms.db import unit_of_work
 from dms.errors import BackendUnavailable, BadInput, Duplicate, TooLarge, UnsupportedType
-from dms.models import File, Job, RegisterKind, TextStatus
+from dms.models import File, Job, Record, RegisterKind, TextStatus
 from dms.permissions import Action, require
 from ingest import detect
 from ingest.extraction import Extraction, ExtractionFailed, ExtractionUnavailable
@@ -40,9 +40,12 @@ class Intake:
     register: RegisterKind = RegisterKind.incoming
     subject: str = ""
     description: str = ""
-    language: str = "fr"
+    language: str | None = None  # None: the sidecar's language, else fr
     received_at: datetime | None = None
     allow_duplicate: bool = False
+    sidecar: bytes | None = None  # SEDA or Dublin Core XML describing the file (docs/transfers.md)
+    classification: str | None = None  # a concept URI of the classification plan
+    keywords: list[str] = field(default_factory=list)  # thesaurus concept URIs
 
 
 def sha256_of(path: Path) -> str:
@@ -56,6 +59,7 @@ def sha256_of(path: Path) -> str:
 def ingest_file(runtime: Runtime, principal: Principal, path: Path, intake: Intake) -> records.Registered:
     tenant_id = require(principal, Action.record_create)
     settings = runtime.settings
+    described = record_metadata.read_sidecar(intake.sidecar) if intake.sidecar is not None else None
     size = path.stat().st_size
     if size == 0:
         raise BadInput("empty file")
@@ -86,10 +90,15 @@ def ingest_file(runtime: Runtime, principal: Principal, path: Path, intake: Inta
         raise TooLarge(str(exc)) from exc
     new = records.NewRecord(
         register=intake.register,
-        subject=intake.subject or (extraction.title if extraction and extraction.title else "") or name,
-        description=intake.description,
-        language=intake.language,
-        received_at=intake.received_at,
+        classification=intake.classification,
+        keywords=list(intake.keywords),
+        subject=intake.subject
+        or (described.subject if described else "")
+        or (extraction.title if extraction and extraction.title else "")
+        or name,
+        description=intake.description or (described.description if described else ""),
+        language=intake.language or (described.language if described else None) or "fr",
+        received_at=intake.received_at or (described.received_at if described else None),
         files=[
             records.NewFile(
                 blob=blob,
@@ -103,7 +112,7 @@ def ingest_file(runtime: Runtime, principal: Principal, path: Path, intake: Inta
         ],
     )
     with unit_of_work(engine) as session:
-        registered = records.register(session, tenant_id, principal.user_id, new)
+        registered = records.register(session, tenant_id, principal.user_id, new, schema_dir=settings.seda_schema_dir)
     run_jobs_now(runtime, registered.job_ids)
     return registered
 
@@ -164,5 +173,9 @@ def extract_file_job(runtime: Runtime, job: Job) -> None:
             row.pages = extraction.pages
             row.ocr = extraction.ocr
         session.add(row)
+        record = session.get(Record, row.record_id)
+        if record is not None:  # the page count is in the metadata: a changed one makes a new version
+            record_metadata.write_version(session, record, actor_id=None, reason="file.extracted",
+                                          schema_dir=runtime.settings.seda_schema_dir)
         index_job = jobs.enqueue(session, records.INDEX_JOB, {"record_id": row.record_id}, tenant_id=row.tenant_id)
     run_jobs_now(runtime, [index_job.id])

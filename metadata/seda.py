@@ -219,9 +219,10 @@ def _content(parent: etree._Element, meta: RecordMetadata, unit_id: str) -> None
     if meta.sender:
         _agent(content, "Sender", meta.sender)
     if meta.related:
-        references = _sub(_sub(content, "RelatedObjectReference"), "References")
+        # References is a choice of ONE reference (DataObjectOrArchiveUnitReferenceType): one per item
+        relations = _sub(content, "RelatedObjectReference")
         for related in meta.related:
-            _sub(references, "ExternalReference", related)
+            _sub(_sub(relations, "References"), "ExternalReference", related)
     for name, value in (
         ("CreatedDate", meta.created),
         ("SentDate", meta.sent),

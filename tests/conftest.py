@@ -70,10 +70,14 @@ def production_settings(pg_database, tmp_path_factory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def production_runtime(production_settings) -> Runtime:
+def production_runtime(production_settings) -> Iterator[Runtime]:
     runtime = open_runtime(production_settings)
     runtime.backends.search.ensure()
-    return runtime
+    _PRODUCTION.append(runtime)
+    yield runtime
+    _PRODUCTION.remove(runtime)
+    # every record the whole session created on PostgreSQL: current metadata present and valid SEDA 2.3
+    assert_all_metadata_valid(runtime, "production database")
 
 
 def embedded_settings_for(tmp_path: Path, **overrides) -> Settings:
@@ -86,7 +90,85 @@ def embedded_runtime_for(settings: Settings) -> Runtime:
     upgrade(settings.resolved_database_url)
     runtime = open_runtime(settings)
     runtime.backends.search.ensure()
+    _EMBEDDED_THIS_TEST.append(runtime)
     return runtime
+
+
+_EMBEDDED_THIS_TEST: list[Runtime] = []
+_PRODUCTION: list[Runtime] = []
+#: Records planted below the records service by tests marked ``raw_records`` (database contract tests):
+#: they have no metadata by construction and are the only ones the walk leaves out.
+_RAW_RECORD_IDS: set[str] = set()
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line(
+        "markers", "raw_records: the test writes Record rows directly (below the records service); the "
+        "metadata walk leaves out the records it creates")
+
+
+def _records_without_metadata(runtime: Runtime) -> set[str]:
+    from sqlmodel import select
+
+    from dms.models import Record, RecordMetadataVersion
+
+    with unit_of_work(runtime.backends.engine, write=False) as session:
+        return set(session.exec(
+            select(Record.id)
+            .join(RecordMetadataVersion, RecordMetadataVersion.record_id == Record.id, isouter=True)
+            .where(RecordMetadataVersion.id.is_(None))
+        ).all())
+
+
+def assert_all_metadata_valid(runtime: Runtime, where: str) -> None:
+    """Walk every record of a database: its current metadata version must exist and validate against the
+    official SEDA 2.3 XSD. Fails the run naming the first records that do not."""
+    from sqlmodel import func, select
+
+    from dms.models import Record, RecordMetadataVersion
+    from metadata import MetadataError, validate
+
+    engine = runtime.backends.engine
+    with unit_of_work(engine, write=False) as session:
+        latest = (
+            select(RecordMetadataVersion.record_id, func.max(RecordMetadataVersion.version).label("version"))
+            .group_by(RecordMetadataVersion.record_id)
+            .subquery()
+        )
+        rows = session.exec(
+            select(Record.id, Record.reference, RecordMetadataVersion.xml)
+            .join(latest, latest.c.record_id == Record.id, isouter=True)
+            .join(RecordMetadataVersion, (RecordMetadataVersion.record_id == latest.c.record_id)
+                  & (RecordMetadataVersion.version == latest.c.version), isouter=True)
+        ).all()
+    rows = [row for row in rows if row[0] not in _RAW_RECORD_IDS]
+    problems = []
+    for record_id, reference, xml in rows:
+        if xml is None:
+            problems.append(f"{reference} ({record_id}): no metadata")
+            continue
+        try:
+            validate(xml.encode("utf-8"), runtime.settings.seda_schema_dir)
+        except MetadataError as exc:
+            problems.append(f"{reference} ({record_id}): {exc}")
+    if problems:
+        pytest.fail(f"{len(problems)} of {len(rows)} record(s) in the {where} lack valid SEDA 2.3 metadata: "
+                    + "; ".join(problems[:5]), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _every_record_has_valid_metadata(request) -> Iterator[None]:
+    """After each test, walk the embedded databases it opened (the production one is walked at the end)."""
+    raw = request.node.get_closest_marker("raw_records") is not None
+    before = {id(rt): _records_without_metadata(rt) for rt in _PRODUCTION} if raw else {}
+    _EMBEDDED_THIS_TEST.clear()
+    yield
+    opened, _EMBEDDED_THIS_TEST[:] = list(_EMBEDDED_THIS_TEST), []
+    if raw:
+        for runtime in [*opened, *_PRODUCTION]:
+            _RAW_RECORD_IDS.update(_records_without_metadata(runtime) - before.get(id(runtime), set()))
+    for runtime in opened:
+        assert_all_metadata_valid(runtime, f"embedded database {runtime.settings.resolved_data_dir}")
 
 
 @pytest.fixture

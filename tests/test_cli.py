@@ -79,3 +79,15 @@ def test_demo_is_idempotent_and_prints_a_working_token(cli):
     assert "0 new letter(s)" in second.stderr and second.stdout.strip() != first.stdout.strip()
     found = json.loads(cli("search", "", "--tenant", "demo", "--json").stdout)
     assert found["total"] == 2
+
+
+def test_fsck_passes_on_a_healthy_installation_and_fails_on_a_lost_blob(cli, tmp_path):
+    cli("tenant", "create", "mons")
+    path = tmp_path / "scan.pdf"
+    samples.write_pdf(samples.letter_text(5), path)
+    cli("ingest", str(path), "--tenant", "mons")
+    assert "checked 1 blob(s)" in cli("fsck").stdout
+    blob = next(p for p in (tmp_path / "var" / "blobs").rglob("*") if p.is_file() and ".tmp" not in p.parts)
+    blob.unlink()
+    broken = cli("fsck", ok=False)
+    assert broken.returncode != 0 and "missing:" in broken.stderr and "1 missing" in broken.stdout

@@ -1,26 +1,31 @@
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
 from api.deps import current_principal, get_runtime, read_session
 from dms import records
 from dms.accounts import Principal
 from dms.blobs import BlobNotFound, BlobUnavailable
+from dms.db import unit_of_work
 from dms.errors import BackendUnavailable, BadInput, NotFound
 from dms.models import RegisterKind
 from dms.permissions import Action, require
-from ingest.pipeline import Intake, ingest_file
+from ingest.pipeline import Intake, ingest_file, run_jobs_now
 from ingest.runtime import Runtime
+from metadata.sidecar import MAX_SIDECAR_BYTES
 
 router = APIRouter(prefix="/records", tags=["records"])
+log = logging.getLogger(__name__)
 
 
 @router.post("", status_code=201, summary="Register a document: upload, extract, number, index")
@@ -31,11 +36,15 @@ def create_record(
     register_name: Annotated[str, Form(alias="register", pattern="^(incoming|outgoing|internal|E|S|I)$")] = "incoming",
     subject: Annotated[str, Form(max_length=500)] = "",
     description: Annotated[str, Form(max_length=20000)] = "",
-    language: Annotated[str, Form(pattern="^(fr|nl|de|en)$")] = "fr",
+    language: Annotated[str | None, Form(pattern="^(fr|nl|de|en)$")] = None,
     received_at: Annotated[datetime | None, Form()] = None,
     allow_duplicate: Annotated[bool, Form()] = False,
+    classification: Annotated[str | None, Form(max_length=1000, description="concept URI of the plan")] = None,
+    keywords: Annotated[list[str], Form(description="thesaurus concept URIs (repeat, or separate by spaces)")] = [],  # noqa: B006
+    metadata: Annotated[UploadFile | None, File(description="SEDA or Dublin Core XML describing the file")] = None,
 ) -> dict:
     require(principal, Action.record_create)
+    sidecar = read_sidecar_part(metadata) if metadata is not None else None
     spool = runtime.settings.resolved_data_dir / "tmp"
     spool.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=spool, prefix="upload-") as tmp:
@@ -49,9 +58,26 @@ def create_record(
             language=language,
             received_at=received_at,
             allow_duplicate=allow_duplicate,
+            classification=classification or None,
+            keywords=[uri for item in keywords for uri in item.split()],
+            sidecar=sidecar,
         )
         registered = ingest_file(runtime, principal, _path(tmp.name), intake)
-    return records.to_dict(registered.record, registered.files)
+    answer = records.to_dict(registered.record, registered.files)
+    answer["suggestions"] = intake_suggestions(runtime, registered.record)
+    return answer
+
+
+def intake_suggestions(runtime: Runtime, record) -> dict | None:
+    """Classification and keyword suggestions for the clerk, best effort: the record is already registered."""
+    from dms.classification import suggest_for_record
+
+    try:
+        with unit_of_work(runtime.backends.engine, write=False) as session:
+            return suggest_for_record(session, record.tenant_id, record.id)
+    except Exception:  # noqa: BLE001 (advice only: never fail a registration that succeeded)
+        log.warning("suggestions failed for record %s", record.id, exc_info=True)
+        return None
 
 
 @router.get("/{record_id}", summary="One record with its files")
@@ -63,6 +89,35 @@ def get_record(
     tenant_id = require(principal, Action.record_read)
     record = records.get(session, tenant_id, record_id)
     return records.to_dict(record, records.files_of(session, record))
+
+
+class RecordChanges(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject: str | None = None
+    description: str | None = None
+    received_at: datetime | None = None
+
+
+@router.patch("/{record_id}", summary="Change a record's subject, description or date of receipt")
+def update_record(
+    record_id: str,
+    changes: RecordChanges,
+    principal: Annotated[Principal, Depends(current_principal)],
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+) -> dict:
+    """Each change makes a new metadata version, an audit event and a reindex."""
+    tenant_id = require(principal, Action.record_update)
+    with unit_of_work(runtime.backends.engine) as session:
+        done = records.update(session, tenant_id, principal.user_id, record_id, changes.model_dump(exclude_unset=True),
+                              schema_dir=runtime.settings.seda_schema_dir)
+    run_jobs_now(runtime, done.job_ids)
+    return records.to_dict(done.record, done.files)
+
+
+def read_sidecar_part(part: UploadFile) -> bytes:
+    """The ``metadata`` part, read up to one byte past the sidecar limit (the parser refuses beyond it)."""
+    return part.file.read(MAX_SIDECAR_BYTES + 1)
 
 
 @router.get("/{record_id}/files/{file_id}", summary="The bytes of one file, streamed",

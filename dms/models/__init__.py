@@ -2,8 +2,19 @@
 
 from dms.models.audit import AuditEvent, AuditHead
 from dms.models.jobs import Job, JobStatus
+from dms.models.metadata import RecordMetadataVersion, RecordOrigin
 from dms.models.records import File, Record, RegisterCounter, RegisterKind, TextStatus
 from dms.models.tenants import ApiToken, Role, Service, Tenant, User
+from dms.models.thesaurus import (
+    ProposalStatus,
+    SchemeKind,
+    ThesaurusLabel,
+    ThesaurusProposal,
+    ThesaurusRelation,
+    ThesaurusResource,
+    ThesaurusScheme,
+    ThesaurusVersion,
+)
 
 __all__ = [
     "ApiToken",
@@ -13,11 +24,21 @@ __all__ = [
     "Job",
     "JobStatus",
     "Record",
+    "RecordMetadataVersion",
+    "RecordOrigin",
     "RegisterCounter",
     "RegisterKind",
+    "ProposalStatus",
     "Role",
+    "SchemeKind",
     "Service",
     "Tenant",
     "TextStatus",
+    "ThesaurusLabel",
+    "ThesaurusProposal",
+    "ThesaurusRelation",
+    "ThesaurusResource",
+    "ThesaurusScheme",
+    "ThesaurusVersion",
     "User",
 ]

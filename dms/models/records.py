@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from dms.models.base import UTCDateTime, new_id, utcnow
@@ -60,6 +60,8 @@ class Record(SQLModel, table=True):
     created_by: str | None = Field(default=None, foreign_key="users.id", max_length=36)
     cancelled: bool = False
     cancel_reason: str | None = Field(default=None, max_length=500)
+    classification: str | None = Field(default=None, max_length=1000)  # a concept URI of the plan
+    keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
 

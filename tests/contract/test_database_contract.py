@@ -94,6 +94,7 @@ def test_failing_jobs_back_off_then_land_in_the_dead_letter_state(db_runtime):
     assert jobs.run_job(engine, job, {kind: lambda _job: None})
 
 
+@pytest.mark.raw_records  # Record rows written directly: no metadata by construction
 def test_the_database_refuses_a_second_record_with_the_same_number(db_runtime):
     tenant = make_tenant(db_runtime)
     engine = db_runtime.backends.engine
@@ -104,6 +105,7 @@ def test_the_database_refuses_a_second_record_with_the_same_number(db_runtime):
         session.add(Record(**row))
 
 
+@pytest.mark.raw_records  # Record rows written directly: no metadata by construction
 def test_timestamps_come_back_in_utc(db_runtime):
     tenant = make_tenant(db_runtime)
     engine = db_runtime.backends.engine
