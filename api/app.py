@@ -12,7 +12,18 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.limits import BodySizeLimit
-from api.routes import health, metadata, records, search, thesaurus, transfers
+from api.routes import (
+    contacts,
+    health,
+    jobs,
+    metadata,
+    records,
+    registers,
+    search,
+    thesaurus,
+    transfers,
+    workflow,
+)
 from api.security_headers import SecurityHeaders
 from dms.errors import DmsError
 from dms.settings import Settings, get_settings
@@ -50,7 +61,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         return JSONResponse({"detail": problems}, status_code=400)
 
     for router in (health.router, records.router, metadata.router, search.router, transfers.router,
-                   thesaurus.router, thesaurus.records_router):
+                   thesaurus.router, thesaurus.records_router, registers.router, contacts.router,
+                   workflow.router, jobs.router):
         app.include_router(router, prefix=API)
 
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")

@@ -14,6 +14,14 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from api.registry_cli import (
+    contact_app,
+    mail_type_app,
+    number_format_app,
+    record_app,
+    service_app,
+    user_add_service,
+)
 from api.thesaurus_cli import thesaurus_app
 from dms import accounts
 from dms.accounts import Principal
@@ -33,6 +41,14 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(thesaurus_app, name="thesaurus")
+app.add_typer(contact_app, name="contact")
+app.add_typer(service_app, name="service")
+app.add_typer(record_app, name="record")
+app.add_typer(mail_type_app, name="mail-type")
+app.add_typer(number_format_app, name="number-format")
+user_app.command("add-service")(user_add_service)
+register_app = typer.Typer(help="The mail registers (registre du courrier).", no_args_is_help=True)
+app.add_typer(register_app, name="register")
 
 err = Console(stderr=True)
 
@@ -104,11 +120,16 @@ def ingest(
     allow_duplicate: Annotated[bool, typer.Option("--allow-duplicate")] = False,
     classification: Annotated[str | None, typer.Option("--classification", help="Concept URI of the plan")] = None,
     keyword: Annotated[list[str] | None, typer.Option("--keyword", help="Thesaurus concept URI (repeatable)")] = None,
+    watch: Annotated[bool, typer.Option("--watch", help="Watch one folder (a scanner's output) until stopped")] = False,
+    interval: Annotated[float, typer.Option("--interval", help="Seconds between polls with --watch")] = 2.0,
 ) -> None:
     """Register files (folders are walked), with progress and a summary of what was done.
 
     An XML sidecar beside a file (scan.pdf.xml, or scan.xml) in SEDA or Dublin Core fills its subject,
-    description, language and date of receipt; it is not registered itself."""
+    description, language and date of receipt; it is not registered itself.
+
+    With --watch, the folder is polled until Ctrl-C or SIGTERM: each file is taken once its size and time
+    have stopped changing, registered, then moved to DIR/.done/ or DIR/.refused/ (with NAME.reason.txt)."""
     from ingest.pipeline import Intake, ingest_file
     from ingest.sidecars import pair_sidecars
     from metadata.sidecar import MAX_SIDECAR_BYTES
@@ -117,6 +138,13 @@ def ingest(
         kind = RegisterKind.parse(register)
     except ValueError:
         raise DmsError(f"unknown register {register!r}: incoming, outgoing or internal") from None
+    if watch:
+        if len(paths) != 1 or not paths[0].is_dir():
+            raise DmsError("--watch takes exactly one folder")
+        _watch(paths[0], tenant, Intake(original_name="", register=kind, subject=subject,
+                                        allow_duplicate=allow_duplicate, classification=classification,
+                                        keywords=list(keyword or [])), interval)
+        return
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -158,6 +186,38 @@ def ingest(
     err.print(f"imported {len(imported)}, duplicates {len(duplicates)}, refused {len(refused)}")
     if refused and not imported:
         raise typer.Exit(1)
+
+
+def _watch(folder: Path, tenant: str, template, interval: float) -> None:
+    """The watch loop in the foreground; SIGINT/SIGTERM finish the current file, then print the summary."""
+    import signal
+
+    from ingest.watch import watch_folder
+
+    runtime = _runtime()
+    principal = _system_principal(tenant)
+    stop = threading.Event()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def show(outcome) -> None:
+        if outcome.kind == "imported":
+            typer.echo(f"{outcome.reference}\t{outcome.record_id}\t{folder / outcome.name}")
+        elif outcome.kind == "retry":
+            err.print(f"will retry: {outcome.name}: {outcome.reason}")
+        else:
+            err.print(f"{outcome.kind}: {outcome.name}: {outcome.reason}")
+
+    err.print(f"watching {folder} every {interval:g} s (Ctrl-C to stop)")
+    try:
+        report = watch_folder(runtime, principal, folder, template, stop=stop, interval=interval, on_outcome=show)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    for item in report.duplicates:
+        err.print(f"duplicate: {item.name}: {item.reason}")
+    for item in report.refused:
+        err.print(f"refused: {item.name}: {item.reason}")
+    err.print(report.summary())
 
 
 @app.command("export-transfer")
@@ -339,6 +399,42 @@ def copy_installation_cmd(
     )
 
 
+jobs_app = typer.Typer(help="Background jobs: the queue and its dead letters.", no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+
+
+@jobs_app.command("list")
+def jobs_list(
+    status: Annotated[str | None, typer.Option("--status", help="queued, running, done or dead")] = None,
+    tenant: Annotated[str | None, typer.Option("--tenant")] = None,
+    limit: Annotated[int, typer.Option("--limit")] = 50,
+) -> None:
+    """List jobs, newest first, with the first line of a dead job's error."""
+    from dms import jobs
+
+    if status not in (None, "queued", "running", "done", "dead"):
+        raise DmsError(f"unknown status {status!r}: queued, running, done or dead")
+    tenant_id = _system_principal(tenant).tenant_id if tenant else None
+    with unit_of_work(_engine(), write=False) as session:
+        rows = [jobs.to_dict(job) for job in jobs.list_jobs(session, tenant_id=tenant_id, status=status,
+                                                            limit=limit)]
+    for job in rows:
+        typer.echo(f"{job['id']}\t{job['kind']}\t{job['status']}\tattempts={job['attempts']}\t{job['error'] or ''}")
+    err.print(f"{len(rows)} job(s)")
+
+
+@jobs_app.command("retry")
+def jobs_retry(job_ids: Annotated[list[int], typer.Argument(help="Dead job ids")]) -> None:
+    """Queue dead jobs again (attempts reset)."""
+    from dms import jobs
+
+    with unit_of_work(_engine()) as session:
+        missing = [job_id for job_id in job_ids if not jobs.retry(session, job_id)]
+        if missing:
+            raise DmsError(f"no dead job with id {', '.join(map(str, missing))}")
+    typer.echo(f"{len(job_ids)} job(s) queued again")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Walk every audit chain; fail naming the first altered, missing or reordered event."""
@@ -364,6 +460,25 @@ def demo(
     token, count = prepare_demo(_runtime(), letters=letters)
     err.print(f"demo commune '{DEMO_TENANT}' ready with {count} new letter(s); clerk {DEMO_CLERK}")
     typer.echo(token)
+
+
+@register_app.command("export")
+def register_export_cmd(
+    tenant: Annotated[str, typer.Option("--tenant", help="Tenant slug")],
+    start: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD")],
+    end: Annotated[str, typer.Option("--to", help="Last day (inclusive), YYYY-MM-DD")],
+    output: Annotated[Path, typer.Option("--output", help="File to write")],
+    register: Annotated[str, typer.Option("--register", help="incoming, outgoing or internal")] = "incoming",
+    fmt: Annotated[str, typer.Option("--format", help="csv (UTF-8 with BOM, ';') or pdf")] = "csv",
+) -> None:
+    """Export a register's records of a period (by date of registration) as CSV or PDF."""
+    from dms.register_export import export_register
+
+    principal = _system_principal(tenant)
+    with unit_of_work(_engine(), write=False) as session:
+        done = export_register(session, principal, register, start, end, fmt)
+    output.write_bytes(done.content)
+    err.print(f"{done.lines} line(s) written to {output}")
 
 
 def main() -> None:

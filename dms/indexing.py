@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from dms import jobs, records
+from dms import jobs, records, tenant_services
 from dms.backends import Backends
 from dms.db import unit_of_work
 from dms.models import File, Job, Record, RegisterKind
@@ -14,7 +14,7 @@ from dms.vocabulary import Vocabulary, concept_id, view
 from thesaurus.analysis import analyze_joined
 
 RECORD_KIND = "record"
-RECORD_FACETS = ["register", "year", "mime", "status", "classification", "keywords"]
+RECORD_FACETS = ["register", "year", "mime", "status", "classification", "keywords", "service", "mail_type"]
 CONCEPT_FACETS = ("classification", "keywords")
 # One whitespace-free token per concept (letters and digits only: FTS5 splits on punctuation, ES does not):
 # "thkw…" on records classified or keyworded with the concept itself, "thku…" on records whose concepts sit
@@ -73,9 +73,13 @@ def record_doc(record: Record, files: list[File], vocabulary: Vocabulary | None 
             "register": [RegisterKind(record.register_code).name],
             "year": [str(record.year)],
             "mime": sorted({f.mime for f in files}),
-            "status": [record.status],
+            # a cancelled registration leaves the workflow: it is found as cancelled, not in its last state
+            "status": ["cancelled" if record.cancelled else record.status],
             "classification": [record.classification] if record.classification else [],
             "keywords": [k for k in (record.keywords or []) if len(k) <= MAX_FACET_VALUE],
+            # treating and copy services: what an agent's search is filtered on (dms/tenant_services.py)
+            "service": tenant_services.record_services(record),
+            "mail_type": [record.mail_type] if record.mail_type else [],
         },
         date=record.registered_at,
     )

@@ -142,15 +142,42 @@ def run_pending(engine: Engine, handlers: dict[str, Handler], *, ids: list[int] 
     return done, failed
 
 
-def dead_jobs(session: Session, tenant_id: str | None = None) -> list[Job]:
-    query = select(Job).where(Job.status == JobStatus.dead)
+def list_jobs(session: Session, *, tenant_id: str | None = None, status: str | None = None,
+              limit: int = 100) -> list[Job]:
+    """Jobs for the operators' view, newest first; a tenant admin sees only the tenant's."""
+    query = select(Job)
     if tenant_id is not None:
         query = query.where(Job.tenant_id == tenant_id)
-    return list(session.exec(query.order_by(Job.id)).all())
+    if status is not None:
+        query = query.where(Job.status == status)
+    return list(session.exec(query.order_by(Job.id.desc()).limit(limit)).all())
 
 
-def retry(session: Session, job_id: int) -> None:
-    session.execute(
-        update(Job).where(Job.id == job_id, Job.status == JobStatus.dead)
-        .values(status=JobStatus.queued, run_after=utcnow(), attempts=0, finished_at=None)
+def dead_jobs(session: Session, tenant_id: str | None = None) -> list[Job]:
+    return list(reversed(list_jobs(session, tenant_id=tenant_id, status=JobStatus.dead, limit=10_000)))
+
+
+def retry(session: Session, job_id: int, *, tenant_id: str | None = None) -> bool:
+    """Put a dead job back in the queue, attempts reset; False when there is no such dead job (in the tenant)."""
+    query = update(Job).where(Job.id == job_id, Job.status == JobStatus.dead)
+    if tenant_id is not None:
+        query = query.where(Job.tenant_id == tenant_id)
+    result = session.execute(
+        query.values(status=JobStatus.queued, run_after=utcnow(), attempts=0, finished_at=None)
     )
+    return result.rowcount == 1
+
+
+def to_dict(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "attempts": job.attempts,
+        "max_attempts": job.max_attempts,
+        "run_after": job.run_after,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+        "error": (job.last_error or "").split("\n", 1)[0] or None,
+        "payload": payload(job),
+    }

@@ -16,24 +16,34 @@ class Action(StrEnum):
     record_read = "record.read"
     record_create = "record.create"
     record_update = "record.update"
+    record_cancel = "record.cancel"
+    contact_read = "contact.read"
+    contact_write = "contact.write"
+    registry_admin = "registry.admin"  # mail types, services and their members, number formats
     transfer_export = "transfer.export"
     transfer_import = "transfer.import"
     search = "search"
     thesaurus_read = "thesaurus.read"
     thesaurus_import = "thesaurus.import"
     thesaurus_curate = "thesaurus.curate"
+    jobs_manage = "jobs.manage"
 
 
 _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.record_read: frozenset({Role.clerk, Role.agent, Role.archivist, Role.admin}),
     Action.record_create: frozenset({Role.clerk, Role.admin}),
     Action.record_update: frozenset({Role.clerk, Role.admin}),
+    Action.record_cancel: frozenset({Role.clerk, Role.admin}),
+    Action.contact_read: frozenset({Role.clerk, Role.agent, Role.archivist, Role.admin}),
+    Action.contact_write: frozenset({Role.clerk, Role.agent, Role.admin}),
+    Action.registry_admin: frozenset({Role.admin}),
     Action.transfer_export: frozenset({Role.archivist, Role.admin}),
     Action.transfer_import: frozenset({Role.archivist, Role.admin}),
     Action.search: frozenset({Role.clerk, Role.agent, Role.archivist, Role.admin}),
     Action.thesaurus_read: frozenset({Role.clerk, Role.agent, Role.archivist, Role.admin, Role.curator}),
     Action.thesaurus_import: frozenset({Role.curator, Role.admin}),
     Action.thesaurus_curate: frozenset({Role.curator, Role.admin}),
+    Action.jobs_manage: frozenset({Role.admin}),
 }
 
 # Actions a federation-wide user (tenant_id None: the regional curator) may take on federation-wide objects.

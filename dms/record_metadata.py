@@ -22,7 +22,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from dms.errors import BadInput, NotFound
-from dms.models import File, Record, RecordMetadataVersion, RecordOrigin, RegisterKind, Tenant
+from dms.models import Contact, File, MailType, Record, RecordMetadataVersion, RecordOrigin, RegisterKind, Tenant
 from dms.models.base import utcnow
 from dms.settings import get_settings
 from metadata import (
@@ -95,6 +95,9 @@ def describe_record(session: Session, record: Record, files: list[File] | None =
         )
     origin = session.get(RecordOrigin, record.id)
     carried = _carried_fields(origin)
+    mail = _mail(session, record)
+    if "related" in mail and carried.get("related"):
+        mail["related"] = tuple(dict.fromkeys((*carried["related"], *mail["related"])))
     return RecordMetadata(
         identifier=record.id,
         registration_number=record.reference,
@@ -107,8 +110,39 @@ def describe_record(session: Session, record: Record, files: list[File] | None =
         updated=_utc(record.updated_at),
         originating_agency=organization_of(tenant),
         files=tuple(data_object_of(f) for f in files),
-        **{**carried, **_concepts(session, record)},
+        **{**carried, **mail, **_concepts(session, record)},
     )
+
+
+def _mail(session: Session, record: Record) -> dict[str, Any]:
+    """The mail fields SEDA has a place for: Sender and Addressee (from the contacts directory), SentDate,
+    DocumentType (the mail type's label), the reply-to and related records (by registration number).
+    Only the fields that are set, so an imported record keeps what its source said about the others."""
+    from dms import contacts  # the directory sits beside this module; imported only when needed
+
+    fields: dict[str, Any] = {}
+    if record.sender_id:
+        row = session.get(Contact, record.sender_id)
+        if row is not None:
+            fields["sender"] = contacts.as_agent(session, row)
+    if record.recipient_ids:
+        rows = {c.id: c for c in session.exec(select(Contact).where(Contact.id.in_(record.recipient_ids))).all()}
+        fields["addressees"] = tuple(contacts.as_agent(session, rows[i]) for i in record.recipient_ids if i in rows)
+    if record.sent_at:
+        fields["sent"] = _utc(record.sent_at)
+    if record.mail_type:
+        kind = session.exec(select(MailType).where(MailType.tenant_id == record.tenant_id,
+                                                   MailType.code == record.mail_type)).first()
+        fields["document_type"] = kind.label if kind is not None else record.mail_type
+    links = [i for i in [record.reply_to_id, *(record.related_ids or [])] if i]
+    if links:
+        refs = dict(session.exec(select(Record.id, Record.reference).where(Record.id.in_(links))).all())
+        if record.reply_to_id and record.reply_to_id in refs:
+            fields["reply_to"] = refs[record.reply_to_id]
+        related = tuple(refs[i] for i in (record.related_ids or []) if i in refs)
+        if related:
+            fields["related"] = related
+    return fields
 
 
 def _concepts(session: Session, record: Record) -> dict[str, Any]:

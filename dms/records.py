@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlmodel import Session, select
 
-from dms import jobs, record_metadata, registers, vocabulary
+from dms import jobs, mail_fields, record_metadata, register_settings, registers, tenant_services, vocabulary
+from dms.accounts import Principal
 from dms.audit import record_event
 from dms.blobs import StoredBlob
 from dms.errors import BadInput, Conflict, NotFound
@@ -41,6 +42,19 @@ class NewRecord:
     files: list[NewFile] = field(default_factory=list)
     classification: str | None = None  # a concept URI of the classification plan
     keywords: list[str] = field(default_factory=list)  # thesaurus concept URIs
+    # the mail fields (dms/mail_fields.py checks them against the tenant's directory, services, users, records)
+    external_reference: str = ""
+    sent_at: datetime | None = None
+    sender_id: str | None = None
+    recipient_ids: list[str] = field(default_factory=list)
+    treating_service_id: str | None = None  # id or code
+    copy_service_ids: list[str] = field(default_factory=list)  # ids or codes
+    assignee_id: str | None = None
+    due_date: date | None = None
+    mail_type: str | None = None
+    send_modes: list[str] = field(default_factory=list)
+    reply_to_id: str | None = None
+    related_ids: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -70,6 +84,7 @@ def register(
     year = now.year
     number = registers.next_number(session, tenant_id, new.register, year)
     classification, keywords = vocabulary.check_record_concepts(session, tenant_id, new.classification, new.keywords)
+    mail = mail_fields.check(session, tenant_id, {name: getattr(new, name) for name in mail_fields.FIELDS})
     record = Record(
         tenant_id=tenant_id,
         classification=classification,
@@ -77,7 +92,7 @@ def register(
         register_code=new.register.value,
         year=year,
         number=number,
-        reference=registers.format_reference(new.register, year, number),
+        reference=register_settings.reference(session, tenant_id, new.register, year, number),
         subject=subject,
         description=new.description,
         language=new.language,
@@ -85,6 +100,7 @@ def register(
         registered_at=now,
         created_by=actor_id,
         updated_at=now,
+        **mail,
     )
     session.add(record)
     session.flush()
@@ -135,8 +151,9 @@ def register(
     return Registered(record=record, files=files, job_ids=[job.id for job in queued])
 
 
-#: What ``update`` may change today; anything else is refused rather than silently ignored.
-UPDATABLE = ("subject", "description", "received_at")
+#: What ``update`` may change; anything else is refused rather than silently ignored. The workflow status and
+#: the cancellation have their own functions (dms/workflow.py), each with its own rules and audit event.
+UPDATABLE = ("subject", "description", "received_at", *mail_fields.FIELDS)
 
 
 def update(
@@ -170,11 +187,14 @@ def update(
         wanted["description"] = str(wanted["description"] or "")
     if "received_at" in wanted:
         wanted["received_at"] = record_metadata.as_datetime(wanted["received_at"])  # type: ignore[arg-type]
+    wanted.update(mail_fields.check(session, tenant_id, wanted, record_id=record.id))
     done = {}
     for name, value in wanted.items():
         before = getattr(record, name)
-        if name == "received_at":
+        if name in ("received_at", "sent_at"):
             before = record_metadata.as_datetime(before)
+        if name in mail_fields.LIST_FIELDS:
+            before = list(before or [])
         if before != value:
             done[name] = {"from": before, "to": value}
             setattr(record, name, value)
@@ -214,9 +234,13 @@ def find_by_content(session: Session, tenant_id: str, sha256: str) -> Record | N
     ).first()
 
 
-def get(session: Session, tenant_id: str, record_id: str) -> Record:
+def get(session: Session, tenant_id: str, record_id: str, viewer: Principal | None = None) -> Record:
+    """The tenant's record; with a ``viewer``, also one they may see (an agent: the mail of their services),
+    reported missing otherwise so ids cannot be probed."""
     record = session.get(Record, record_id)
     if record is None or record.tenant_id != tenant_id:
+        raise NotFound("no such record")
+    if viewer is not None and not tenant_services.may_see(session, viewer, record):
         raise NotFound("no such record")
     return record
 
@@ -251,8 +275,21 @@ def to_dict(record: Record, files: list[File]) -> dict:
         "received_at": record.received_at,
         "registered_at": record.registered_at,
         "cancelled": record.cancelled,
+        "cancel_reason": record.cancel_reason,
         "classification": record.classification,
         "keywords": list(record.keywords or []),
+        "external_reference": record.external_reference,
+        "sent_at": record.sent_at,
+        "sender_id": record.sender_id,
+        "recipient_ids": list(record.recipient_ids or []),
+        "treating_service_id": record.treating_service_id,
+        "copy_service_ids": list(record.copy_service_ids or []),
+        "assignee_id": record.assignee_id,
+        "due_date": record.due_date,
+        "mail_type": record.mail_type,
+        "send_modes": list(record.send_modes or []),
+        "reply_to_id": record.reply_to_id,
+        "related_ids": list(record.related_ids or []),
         "files": [
             {
                 "id": f.id,

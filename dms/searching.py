@@ -19,6 +19,7 @@ from dms.indexing import (
 from dms.models import File, Record
 from dms.search import SearchIndex, SearchQuery, SearchUnavailable, Term
 from dms.search.cursors import InvalidCursor
+from dms.tenant_services import NO_SERVICE, record_services
 from thesaurus.analysis import analyze
 from thesaurus.highlight import highlight
 
@@ -47,7 +48,10 @@ def search_records(
     limit: int = 20,
     after: str | None = None,
     language: str = "fr",
+    services: list[str] | None = None,
 ) -> dict:
+    """``services``: when given (an agent's, from ``tenant_services.restricted_to``), only records routed to
+    one of them are searched, whatever the caller's own ``service`` filter says beyond them."""
     if len(q) > MAX_QUERY:
         raise BadInput(f"query longer than {MAX_QUERY} characters")
     if not 1 <= limit <= MAX_LIMIT:
@@ -55,6 +59,10 @@ def search_records(
     terms = list(dict.fromkeys(analyze(q, language)))
     vocab = vocabulary.view(session, tenant_id)
     groups, expanded = expand_query(vocab, q, language) if terms else ([], [])
+    filters = dict(filters or {})
+    if services is not None:
+        wanted_services = [s for s in filters.get("service", services) if s in services]
+        filters["service"] = wanted_services or [NO_SERVICE]
     query = SearchQuery(
         tenant_id=tenant_id,
         groups=groups or [[Term(token)] for token in terms],
@@ -87,6 +95,8 @@ def search_records(
         record = rows.get(hit.id)
         if record is None:  # indexed but gone from the database: the index lags, the database rules
             continue
+        if services is not None and not set(services) & set(record_services(record)):
+            continue  # rerouted since it was indexed: the database rules here too
         source = "\n".join([record.subject, record.description, *texts.get(record.id, [])])
         hits.append(
             {

@@ -23,7 +23,7 @@ from dms.db import unit_of_work
 from dms.errors import BackendUnavailable, BadInput, Duplicate, TooLarge, UnsupportedType
 from dms.models import File, Job, Record, RegisterKind, TextStatus
 from dms.permissions import Action, require
-from ingest import detect
+from ingest import detect, ocr
 from ingest.extraction import Extraction, ExtractionFailed, ExtractionUnavailable
 from ingest.runtime import Runtime
 
@@ -46,6 +46,7 @@ class Intake:
     sidecar: bytes | None = None  # SEDA or Dublin Core XML describing the file (docs/transfers.md)
     classification: str | None = None  # a concept URI of the classification plan
     keywords: list[str] = field(default_factory=list)  # thesaurus concept URIs
+    mail: dict[str, object] = field(default_factory=dict)  # the mail fields of records.NewRecord (sender_id…)
 
 
 def sha256_of(path: Path) -> str:
@@ -99,6 +100,7 @@ def ingest_file(runtime: Runtime, principal: Principal, path: Path, intake: Inta
         description=intake.description or (described.description if described else ""),
         language=intake.language or (described.language if described else None) or "fr",
         received_at=intake.received_at or (described.received_at if described else None),
+        **intake.mail,  # type: ignore[arg-type]
         files=[
             records.NewFile(
                 blob=blob,
@@ -113,6 +115,7 @@ def ingest_file(runtime: Runtime, principal: Principal, path: Path, intake: Inta
     )
     with unit_of_work(engine) as session:
         registered = records.register(session, tenant_id, principal.user_id, new, schema_dir=settings.seda_schema_dir)
+        ocr.enqueue_pdfa(session, registered.files)  # a scan's PDF/A: left to the worker, OCR takes a while
     run_jobs_now(runtime, registered.job_ids)
     return registered
 
@@ -178,4 +181,5 @@ def extract_file_job(runtime: Runtime, job: Job) -> None:
             record_metadata.write_version(session, record, actor_id=None, reason="file.extracted",
                                           schema_dir=runtime.settings.seda_schema_dir)
         index_job = jobs.enqueue(session, records.INDEX_JOB, {"record_id": row.record_id}, tenant_id=row.tenant_id)
+        ocr.enqueue_pdfa(session, [row])
     run_jobs_now(runtime, [index_job.id])

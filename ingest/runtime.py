@@ -23,11 +23,13 @@ class Runtime:
         return self.backends.settings
 
     def handlers(self) -> dict[str, Handler]:
+        from ingest.ocr import OCR_JOB, ocr_pdfa_job
         from ingest.pipeline import extract_file_job
 
         return {
             INDEX_JOB: partial(index_record_job, self.backends),
             EXTRACT_JOB: partial(extract_file_job, self),
+            OCR_JOB: partial(ocr_pdfa_job, self),
         }
 
 

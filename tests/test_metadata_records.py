@@ -184,6 +184,14 @@ def test_agents_read_metadata_but_do_not_change_records(client, runtime):
     agent = make_tenant(runtime, role="agent", slug=clerk.slug)
     record = upload_text(client, clerk).json()
     url = f"/api/v1/records/{record['id']}"
+    # an agent reads the mail of their services only (docs/mail-registry.md): route it to theirs
+    assert client.get(url + "/metadata.xml", headers=agent.headers).status_code == 404
+    from dms import tenant_services
+
+    with unit_of_work(runtime.backends.engine) as session:
+        service = tenant_services.create(session, clerk.tenant_id, None, "accueil", "Accueil")
+        tenant_services.add_member(session, clerk.tenant_id, None, agent.email, service.code)
+        records.update(session, clerk.tenant_id, None, record["id"], {"treating_service_id": service.id})
     assert client.get(url + "/metadata.xml", headers=agent.headers).status_code == 200
     assert client.patch(url, headers=agent.headers, json={"subject": "Non"}).status_code == 403
 

@@ -32,7 +32,7 @@ def metadata_xml(
     format: Annotated[Literal["seda", "dc"], Query()] = "seda",  # noqa: A002 (the query parameter's name)
 ) -> Response:
     tenant_id = require(principal, Action.record_read)
-    record = records.get(session, tenant_id, record_id)
+    record = records.get(session, tenant_id, record_id, viewer=principal)
     row = record_metadata.get_version(session, record, version)
     body = record_metadata.dublin_core(row) if format == "dc" else row.xml.encode("utf-8")
     suffix = "-dc" if format == "dc" else ""
@@ -56,7 +56,7 @@ def metadata_versions(
     session: Annotated[Session, Depends(read_session)],
 ) -> dict:
     tenant_id = require(principal, Action.record_read)
-    record = records.get(session, tenant_id, record_id)
+    record = records.get(session, tenant_id, record_id, viewer=principal)
     rows = record_metadata.versions(session, record)
     return {
         "record_id": record.id,
@@ -82,7 +82,7 @@ def metadata_diff(
     """``to`` defaults to the current version. ``format=unified`` answers a unified diff of the two XML
     documents (text/plain); the default JSON lists each changed field with its old and new value."""
     tenant_id = require(principal, Action.record_read)
-    record = records.get(session, tenant_id, record_id)
+    record = records.get(session, tenant_id, record_id, viewer=principal)
     to = to_version or record_metadata.get_version(session, record).version
     if format == "unified":
         return PlainTextResponse(record_metadata.unified_diff(session, record, from_version, to))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 from urllib.parse import quote
 
@@ -42,8 +42,27 @@ def create_record(
     classification: Annotated[str | None, Form(max_length=1000, description="concept URI of the plan")] = None,
     keywords: Annotated[list[str], Form(description="thesaurus concept URIs (repeat, or separate by spaces)")] = [],  # noqa: B006
     metadata: Annotated[UploadFile | None, File(description="SEDA or Dublin Core XML describing the file")] = None,
+    external_reference: Annotated[str, Form(max_length=200, description="the sender's reference")] = "",
+    sent_at: Annotated[datetime | None, Form(description="date of the mail")] = None,
+    sender_id: Annotated[str | None, Form(max_length=36, description="contact id")] = None,
+    recipient_ids: Annotated[list[str], Form(description="contact ids (repeat, or separate by spaces)")] = [],  # noqa: B006
+    treating_service: Annotated[str | None, Form(max_length=64, description="service id or code")] = None,
+    copy_services: Annotated[list[str], Form(description="service ids or codes (repeatable)")] = [],  # noqa: B006
+    assignee_id: Annotated[str | None, Form(max_length=36, description="user id of the agent")] = None,
+    due_date: Annotated[date | None, Form()] = None,
+    mail_type: Annotated[str | None, Form(max_length=64, description="code from /mail-types")] = None,
+    send_modes: Annotated[list[str], Form(description="courrier, recommande, email… (repeatable)")] = [],  # noqa: B006
+    reply_to_id: Annotated[str | None, Form(max_length=36, description="record this mail answers")] = None,
+    related_ids: Annotated[list[str], Form(description="related record ids (repeatable)")] = [],  # noqa: B006
 ) -> dict:
     require(principal, Action.record_create)
+    mail = {
+        "external_reference": external_reference, "sent_at": sent_at, "sender_id": sender_id or None,
+        "recipient_ids": _split(recipient_ids), "treating_service_id": treating_service or None,
+        "copy_service_ids": _split(copy_services), "assignee_id": assignee_id or None, "due_date": due_date,
+        "mail_type": mail_type or None, "send_modes": _split(send_modes), "reply_to_id": reply_to_id or None,
+        "related_ids": _split(related_ids),
+    }
     sidecar = read_sidecar_part(metadata) if metadata is not None else None
     spool = runtime.settings.resolved_data_dir / "tmp"
     spool.mkdir(parents=True, exist_ok=True)
@@ -61,11 +80,16 @@ def create_record(
             classification=classification or None,
             keywords=[uri for item in keywords for uri in item.split()],
             sidecar=sidecar,
+            mail=mail,
         )
         registered = ingest_file(runtime, principal, _path(tmp.name), intake)
     answer = records.to_dict(registered.record, registered.files)
     answer["suggestions"] = intake_suggestions(runtime, registered.record)
     return answer
+
+
+def _split(values: list[str]) -> list[str]:
+    return [item for value in values for item in value.replace(",", " ").split()]
 
 
 def intake_suggestions(runtime: Runtime, record) -> dict | None:
@@ -87,7 +111,7 @@ def get_record(
     session: Annotated[Session, Depends(read_session)],
 ) -> dict:
     tenant_id = require(principal, Action.record_read)
-    record = records.get(session, tenant_id, record_id)
+    record = records.get(session, tenant_id, record_id, viewer=principal)
     return records.to_dict(record, records.files_of(session, record))
 
 
@@ -97,9 +121,21 @@ class RecordChanges(BaseModel):
     subject: str | None = None
     description: str | None = None
     received_at: datetime | None = None
+    external_reference: str | None = None
+    sent_at: datetime | None = None
+    sender_id: str | None = None
+    recipient_ids: list[str] | None = None
+    treating_service_id: str | None = None
+    copy_service_ids: list[str] | None = None
+    assignee_id: str | None = None
+    due_date: date | None = None
+    mail_type: str | None = None
+    send_modes: list[str] | None = None
+    reply_to_id: str | None = None
+    related_ids: list[str] | None = None
 
 
-@router.patch("/{record_id}", summary="Change a record's subject, description or date of receipt")
+@router.patch("/{record_id}", summary="Change a record's descriptive and mail fields (sender, services, type…)")
 def update_record(
     record_id: str,
     changes: RecordChanges,
@@ -130,6 +166,7 @@ def download_file(
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> StreamingResponse:
     tenant_id = require(principal, Action.record_read)
+    records.get(session, tenant_id, record_id, viewer=principal)
     row = records.get_file(session, tenant_id, record_id, file_id)
     try:
         chunks = runtime.backends.blobs.open(row.blob_key)

@@ -9,6 +9,7 @@ from api.deps import current_principal, get_runtime, read_session
 from dms.accounts import Principal
 from dms.permissions import Action, require
 from dms.searching import parse_filters, search_records
+from dms.tenant_services import restricted_to
 from ingest.runtime import Runtime
 
 router = APIRouter(tags=["search"])
@@ -26,5 +27,6 @@ def search(
 ) -> dict:
     tenant_id = require(principal, Action.search)
     return search_records(
-        session, runtime.backends.search, tenant_id, q, filters=parse_filters(filter), limit=limit, after=after
+        session, runtime.backends.search, tenant_id, q, filters=parse_filters(filter), limit=limit, after=after,
+        services=restricted_to(session, principal),  # an agent finds the mail of their services only
     )

@@ -176,6 +176,7 @@ def suggestions(
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> dict[str, Any]:
     tenant_id = require(principal, Action.record_read)
+    records.get(session, tenant_id, record_id, viewer=principal)  # an agent: their services' mail only
     return classification.suggest_for_record(session, tenant_id, record_id, limit=limit)
 
 

@@ -4,6 +4,15 @@ from dms.models.audit import AuditEvent, AuditHead
 from dms.models.jobs import Job, JobStatus
 from dms.models.metadata import RecordMetadataVersion, RecordOrigin
 from dms.models.records import File, Record, RegisterCounter, RegisterKind, TextStatus
+from dms.models.registry import (
+    Contact,
+    ContactKind,
+    MailType,
+    RecordNote,
+    RecordTransition,
+    RegisterSetting,
+    UserService,
+)
 from dms.models.tenants import ApiToken, Role, Service, Tenant, User
 from dms.models.thesaurus import (
     ProposalStatus,
@@ -17,6 +26,13 @@ from dms.models.thesaurus import (
 )
 
 __all__ = [
+    "UserService",
+    "RegisterSetting",
+    "RecordTransition",
+    "RecordNote",
+    "MailType",
+    "ContactKind",
+    "Contact",
     "ApiToken",
     "AuditEvent",
     "AuditHead",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
@@ -63,6 +63,21 @@ class Record(SQLModel, table=True):
     classification: str | None = Field(default=None, max_length=1000)  # a concept URI of the plan
     keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    # the mail registry (docs/mail-registry.md): contacts, services, people, dates and links of a mail item
+    external_reference: str = Field(default="", max_length=200)
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    sender_id: str | None = Field(default=None, foreign_key="contacts.id", max_length=36)
+    recipient_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    treating_service_id: str | None = Field(default=None, foreign_key="services.id", max_length=36)
+    copy_service_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    assignee_id: str | None = Field(default=None, foreign_key="users.id", max_length=36)
+    due_date: date | None = None
+    mail_type: str | None = Field(default=None, max_length=64)
+    send_modes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
+    # no foreign key, like related_ids: a record may answer one registered after it, and copy-installation
+    # inserts rows in storage order; dms/mail_fields.py checks the link (records are never deleted)
+    reply_to_id: str | None = Field(default=None, max_length=36)
+    related_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
 
 
 class File(SQLModel, table=True):
