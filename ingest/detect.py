@@ -131,6 +131,14 @@ MAX_CONTENT_TYPES_BYTES = 1 << 20
 MAX_ODF_MIMETYPE_BYTES = 128
 MAIL_HEAD_BYTES = 16 * 1024
 
+# Office packages are zips that the extractor unpacks: refuse the ones that would unpack to far more than
+# any real letter (a zip bomb named .docx or .odt), before Tika ever sees them. The declared sizes are what
+# a bomb inflates; a package lying about them still meets Tika's own write limit (10M characters).
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+MAX_RATIO = 100
+RATIO_FLOOR_BYTES = 16 * 1024 * 1024
+ZIP_BOMB = "application/x-dms-zip-bomb"
+
 
 class UnsupportedType(ValueError):
     """The file's detected type is not accepted for registration (the API answers 415)."""
@@ -156,6 +164,8 @@ def check_allowed(mime: str) -> None:
         raise UnsupportedType(mime, "archive : envoyez les documents qu'elle contient un par un")
     if mime in _MACROS:
         raise UnsupportedType(mime, "document avec macros : enregistrez-le sans macros")
+    if mime == ZIP_BOMB:
+        raise UnsupportedType("application/zip", "paquet compressé suspect : il se décompresserait démesurément")
     if mime in ("inode/x-empty", "application/x-empty"):
         raise UnsupportedType(mime, "fichier vide")
     if mime == "application/octet-stream":
@@ -235,6 +245,8 @@ def _refine_zip(path: Path, detected: str) -> str:
             members = archive.infolist()
             if len(members) > MAX_ZIP_MEMBERS:
                 return "application/zip"
+            if _inflates_too_much(members):
+                return ZIP_BOMB
             by_name = {info.filename: info for info in members}
             if "mimetype" in by_name:
                 odf = _odf_type(archive, by_name["mimetype"])
@@ -248,6 +260,12 @@ def _refine_zip(path: Path, detected: str) -> str:
         # An office package we cannot open is not something we can vouch for.
         return "application/octet-stream"
     return "application/zip" if detected in _ZIP_FAMILY or detected == "application/octet-stream" else detected
+
+
+def _inflates_too_much(members: list[zipfile.ZipInfo]) -> bool:
+    unpacked = sum(info.file_size for info in members)
+    packed = sum(info.compress_size for info in members) or 1
+    return unpacked > MAX_UNPACKED_BYTES or (unpacked > RATIO_FLOOR_BYTES and unpacked / packed > MAX_RATIO)
 
 
 def _odf_type(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str | None:

@@ -234,3 +234,35 @@ def test_safe_filename_limits_length_and_keeps_the_extension():
     accented = safe_filename("é" * 300 + ".docx")
     assert accented.endswith(".docx") and len(accented.encode()) <= 255
     assert len(safe_filename("b" * 500)) == 200
+
+
+def _docx_bomb(path, filler_bytes: int) -> None:
+    """A real DOCX whose package also carries one highly compressible part (a zip bomb named .docx)."""
+    import zipfile
+
+    from ingest import samples
+
+    samples.write_docx(samples.letter_text(3), path)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as package:
+        with package.open("word/media/filler.bin", "w", force_zip64=True) as member:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(filler_bytes >> 20):
+                member.write(chunk)
+
+
+def test_a_docx_that_would_inflate_enormously_is_refused(tmp_path):
+    from ingest.detect import UnsupportedType, check_allowed, detect_mime
+
+    bomb = tmp_path / "courrier.docx"
+    _docx_bomb(bomb, 600 << 20)
+    assert bomb.stat().st_size < 2 << 20
+    with pytest.raises(UnsupportedType, match="suspect"):
+        check_allowed(detect_mime(bomb))
+
+
+def test_a_docx_with_an_ordinary_compressible_part_is_accepted(tmp_path):
+    from ingest.detect import DOCX, detect_mime
+
+    normal = tmp_path / "courrier.docx"
+    _docx_bomb(normal, 4 << 20)  # 4 MiB of blank image data: compressible, but below the floor
+    assert detect_mime(normal) == DOCX
