@@ -1,0 +1,23 @@
+"""retention schedules, holds, disposition batches, certificates (issue 7)
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-29 11:40:00.000000
+"""
+
+import sqlalchemy as sa  # noqa: F401
+import sqlmodel  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = '0005'
+down_revision = '0004'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

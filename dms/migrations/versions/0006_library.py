@@ -1,0 +1,23 @@
+"""the shared library: catalog items, versions, labels, reuse, adoption, branding (issue 8)
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-29 11:40:00.000000
+"""
+
+import sqlalchemy as sa  # noqa: F401
+import sqlmodel  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = '0006'
+down_revision = '0005'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

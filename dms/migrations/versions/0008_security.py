@@ -1,0 +1,23 @@
+"""security: token management, read auditing, subject access (issue 11)
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-29 11:40:00.000000
+"""
+
+import sqlalchemy as sa  # noqa: F401
+import sqlmodel  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = '0008'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

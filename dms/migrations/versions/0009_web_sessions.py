@@ -1,0 +1,23 @@
+"""web interface: sessions and login throttling (issue 9)
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-11-29 11:40:00.000000
+"""
+
+import sqlalchemy as sa  # noqa: F401
+import sqlmodel  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = '0009'
+down_revision = '0008'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
