@@ -239,5 +239,9 @@ def classify(session: Session, tenant_id: str, actor_id: str | None, record_id: 
     record_event(session, tenant_id=tenant_id, actor_id=actor_id, action="record.classified",
                  object_type="record", object_id=record.id,
                  data={"before": before, "classification": classification, "keywords": keywords})
+    if before["classification"] != classification:
+        from dms import retention  # a new class means a new schedule and due date
+
+        retention.on_reclassified(session, tenant_id, actor_id, record.id)
     session.flush()
     return record, job.id
