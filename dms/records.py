@@ -300,6 +300,7 @@ def to_dict(record: Record, files: list[File]) -> dict:
                 "pages": f.pages,
                 "text_status": f.text_status,
                 "ocr": f.ocr,
+                "superseded_by": f.superseded_by,  # a re-scan replaced this file (ingest/scan_batches.py)
             }
             for f in files
         ],

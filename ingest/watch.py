@@ -10,9 +10,11 @@ scanners usually write and inotify sees nothing), and costs one directory listin
   both are stable. A lone ``.xml`` waits ``lone_xml_polls`` polls for its document before it is taken as a
   document itself (what the one-shot batch import does at once).
 * After the pipeline answers, the file moves to ``DIR/.done/`` (registered) or ``DIR/.refused/`` (refused or
-  a duplicate), the latter with ``<name>.reason.txt`` beside it. The move is what guarantees that a restart
-  never registers a file twice; if the process dies between the commit and the move, the next run meets the
-  file again and the pipeline reports it as a duplicate of the record it already made.
+  a duplicate), the latter with ``<name>.reason.txt`` beside it. A scan batch with separator sheets, an e-mail
+  or an mbox goes through ``ingest.channels`` (one outcome per document or message). The move is what
+  guarantees that a restart never registers a file twice; if the process dies between the commit and the
+  move, the next run meets the file again and the pipeline reports it as a duplicate of the record it
+  already made.
 * A backend outage (database, blob store: HTTP 503 ``BackendUnavailable``) refuses nothing: the file stays
   where it is and is tried again at a later poll.
 """
@@ -30,7 +32,8 @@ from pathlib import Path
 
 from dms.accounts import Principal
 from dms.errors import BackendUnavailable, DmsError, Duplicate
-from ingest.pipeline import Intake, ingest_file
+from ingest.outcomes import Outcome
+from ingest.pipeline import Intake
 from ingest.runtime import Runtime
 from ingest.sidecars import pair_sidecars
 
@@ -43,33 +46,26 @@ PARTIAL_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".download")
 MAX_SIDECAR_READ = 10 * 1024 * 1024  # the metadata reader enforces the real limit; this bounds the read
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What became of one file: imported (with its reference), duplicate, refused, or retry (left in place)."""
-
-    name: str
-    kind: str
-    reference: str | None = None
-    record_id: str | None = None
-    reason: str = ""
-
-
 @dataclass
 class WatchReport:
     imported: list[Outcome] = field(default_factory=list)
+    replaced: list[Outcome] = field(default_factory=list)  # re-scans that replaced a record's file
     duplicates: list[Outcome] = field(default_factory=list)
     refused: list[Outcome] = field(default_factory=list)
     retried: int = 0
     polls: int = 0
 
     def add(self, outcome: Outcome) -> None:
-        {"imported": self.imported, "duplicate": self.duplicates, "refused": self.refused}.get(
-            outcome.kind, []).append(outcome)
+        lists = {"imported": self.imported, "replaced": self.replaced, "duplicate": self.duplicates,
+                 "refused": self.refused}
+        lists.get(outcome.kind, []).append(outcome)
         if outcome.kind == "retry":
             self.retried += 1
 
     def summary(self) -> str:
-        return f"imported {len(self.imported)}, duplicates {len(self.duplicates)}, refused {len(self.refused)}"
+        replaced = f", replaced {len(self.replaced)}" if self.replaced else ""
+        return (f"imported {len(self.imported)}{replaced}, duplicates {len(self.duplicates)}, "
+                f"refused {len(self.refused)}")
 
 
 def is_candidate(path: Path) -> bool:
@@ -139,11 +135,11 @@ class FolderWatcher:
                     continue  # its document may still be on its way
             if paired.sidecar is not None and paired.sidecar not in ready:
                 continue
-            outcome = self._take(paired.path, paired.sidecar, paired.problem)
-            outcomes.append(outcome)
-            self.report.add(outcome)
-            if self.on_outcome is not None:
-                self.on_outcome(outcome)
+            for outcome in self._take(paired.path, paired.sidecar, paired.problem):
+                outcomes.append(outcome)
+                self.report.add(outcome)
+                if self.on_outcome is not None:
+                    self.on_outcome(outcome)
         return outcomes
 
     def _stable_files(self) -> set[Path]:
@@ -186,7 +182,12 @@ class FolderWatcher:
             return True
         return entry is None or entry[0] != (stat.st_size, stat.st_mtime_ns)
 
-    def _take(self, path: Path, sidecar: Path | None, problem: str | None) -> Outcome:
+    def _take(self, path: Path, sidecar: Path | None, problem: str | None) -> list[Outcome]:
+        """One file through :func:`ingest.channels.ingest_path`: one outcome, or one per document of a scan
+        batch with separator sheets or per message of an mbox. The file moves to .done/ when any of them was
+        registered, else to .refused/; the reason file lists every document that was not."""
+        from ingest.channels import ingest_path
+
         name = path.name
         try:
             if problem:
@@ -196,35 +197,34 @@ class FolderWatcher:
                 with sidecar.open("rb") as handle:
                     xml = handle.read(MAX_SIDECAR_READ + 1)
             intake = dataclasses.replace(self.template, original_name=name, sidecar=xml)
-            done = ingest_file(self.runtime, self.principal, path, intake)
+            outcomes = ingest_path(self.runtime, self.principal, path, intake)
         except BackendUnavailable as exc:
             log.warning("%s: %s; will try again", name, exc.message)
             self._seen.pop(name, None)
-            return Outcome(name, "retry", reason=exc.message)
+            return [Outcome(name, "retry", reason=exc.message)]
         except FileNotFoundError:  # taken away (by a person, another watcher) while we were reading it
             self._seen.pop(name, None)
-            return Outcome(name, "retry", reason="the file disappeared")
+            return [Outcome(name, "retry", reason="the file disappeared")]
         except Duplicate as exc:
-            outcome = Outcome(name, "duplicate", reason=exc.message)
+            outcomes = [Outcome(name, "duplicate", reason=exc.message)]
         except Exception as exc:
             if self._changed(path):  # still being written after all: what was read is not the document
                 self._seen.pop(name, None)
-                return Outcome(name, "retry", reason="the file changed while it was read")
+                return [Outcome(name, "retry", reason="the file changed while it was read")]
             if isinstance(exc, DmsError):
-                outcome = Outcome(name, "refused", reason=exc.message)
+                outcomes = [Outcome(name, "refused", reason=exc.message)]
             else:  # a bug or an unreadable file: refuse it rather than retry it forever
                 log.exception("%s: unexpected error", name)
-                outcome = Outcome(name, "refused", reason=f"internal error: {type(exc).__name__}: {exc}")
-        else:
-            outcome = Outcome(name, "imported", reference=done.record.reference, record_id=done.record.id)
-        target = DONE if outcome.kind == "imported" else REFUSED
+                outcomes = [Outcome(name, "refused", reason=f"internal error: {type(exc).__name__}: {exc}")]
+        target = DONE if any(o.kind in ("imported", "replaced") for o in outcomes) else REFUSED
         moved = self._move(path, target)
         if sidecar is not None:
             self._move(sidecar, target)
-        if target == REFUSED:
+        unregistered = [o for o in outcomes if o.kind not in ("imported", "replaced")]
+        if unregistered:
             (moved.parent / (moved.name + REASON_SUFFIX)).write_text(
-                f"{name}: {outcome.kind}: {outcome.reason}\n", encoding="utf-8")
-        return outcome
+                "".join(f"{o.name}: {o.kind}: {o.reason}\n" for o in unregistered), encoding="utf-8")
+        return outcomes
 
     def _move(self, path: Path, sub: str) -> Path:
         """Into ``sub`` under the same name, or ``stem-2.ext`` and so on when a file of that name is there."""

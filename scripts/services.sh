@@ -7,7 +7,7 @@
 #   scripts/services.sh env                  DMS_* settings for the running services, for eval
 #   scripts/services.sh check [SERVICE...]   end-to-end smoke test of running services
 #
-# SERVICE is postgres (pg), elasticsearch (es), minio, tika. Everything is installed by this script
+# SERVICE is postgres (pg), elasticsearch (es), minio, tika, dovecot (imap). Everything is installed by this script
 # (apt packages, Maven Central downloads, a MinIO build from the Go module proxy) and cached under
 # .cache/services/ at the repository root, so the second `up` only starts processes. See docs/services.md.
 set -euo pipefail
@@ -33,6 +33,9 @@ ES_PORT="${DMS_ES_PORT:-9200}"
 MINIO_PORT="${DMS_MINIO_PORT:-9000}"
 MINIO_CONSOLE_PORT="${DMS_MINIO_CONSOLE_PORT:-$((MINIO_PORT + 1))}"
 TIKA_PORT="${DMS_TIKA_PORT:-9998}"
+IMAP_PORT="${DMS_IMAP_PORT:-1143}"        # Debian's dovecot, plain IMAP on loopback, for `dms mail fetch` tests
+IMAP_USER="${DMS_IMAP_USER:-dms}"         # the test user of its passwd-file (password: DMS_IMAP_PASSWORD)
+IMAP_PASSWORD="${DMS_IMAP_PASSWORD:-dms}"
 ES_HEAP="${DMS_ES_HEAP:-512m}"
 TIKA_HEAP="${DMS_TIKA_HEAP:-2g}"          # heap of Tika's forked parsing JVM
 HEALTH_TIMEOUT="${DMS_SERVICES_TIMEOUT:-180}"  # seconds to wait for each service to become healthy
@@ -42,7 +45,7 @@ MAVEN_REPO="${DMS_MAVEN_REPO:-https://repo1.maven.org/maven2}"
 ES_URL="$MAVEN_REPO/org/elasticsearch/distribution/integ-test-zip/elasticsearch/$ES_VERSION/elasticsearch-$ES_VERSION.zip"
 TIKA_URL="$MAVEN_REPO/org/apache/tika/tika-server-standard/$TIKA_VERSION/tika-server-standard-$TIKA_VERSION.jar"
 
-ALL_SERVICES=(postgres elasticsearch minio tika)
+ALL_SERVICES=(postgres elasticsearch minio tika dovecot)
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 ROOT="$(cd "$SCRIPT_DIR/.." && pwd -P)"
 CACHE="$ROOT/.cache/services"
@@ -75,16 +78,17 @@ canonical() {
     elasticsearch | es | search) echo elasticsearch ;;
     minio | s3 | blobs) echo minio ;;
     tika | extraction) echo tika ;;
+    dovecot | imap | mail) echo dovecot ;;
     *) die "unknown service '$1' (expected: ${ALL_SERVICES[*]})" ;;
   esac
 }
-short() { case "$1" in postgres) echo pg ;; elasticsearch) echo es ;; *) echo "$1" ;; esac; }
+short() { case "$1" in postgres) echo pg ;; elasticsearch) echo es ;; dovecot) echo imap ;; *) echo "$1" ;; esac; }
 svc_dir() { echo "$CACHE/$(short "$1")"; }
 pid_file() { echo "$(svc_dir "$1")/pid"; }
 log_file() { echo "$(svc_dir "$1")/log"; }
 port_file() { echo "$(svc_dir "$1")/port"; }
 default_port() {
-  case "$1" in postgres) echo "$PG_PORT" ;; elasticsearch) echo "$ES_PORT" ;; minio) echo "$MINIO_PORT" ;; tika) echo "$TIKA_PORT" ;; esac
+  case "$1" in postgres) echo "$PG_PORT" ;; elasticsearch) echo "$ES_PORT" ;; minio) echo "$MINIO_PORT" ;; tika) echo "$TIKA_PORT" ;; dovecot) echo "$IMAP_PORT" ;; esac
 }
 # The port a running service listens on (it may have been started with another DMS_*_PORT).
 running_port() {
@@ -323,6 +327,7 @@ health_check() {
     elasticsearch) curl -fsS -m 10 "http://127.0.0.1:$port/_cluster/health?wait_for_status=yellow&timeout=5s" >/dev/null 2>&1 ;;
     minio) curl -fsS -m 5 "http://127.0.0.1:$port/minio/health/live" >/dev/null 2>&1 ;;
     tika) curl -fsS -m 5 "http://127.0.0.1:$port/version" >/dev/null 2>&1 ;;
+    dovecot) curl -fsS -m 5 --user "$IMAP_USER:$IMAP_PASSWORD" "imap://127.0.0.1:$port/" >/dev/null 2>&1 ;;
   esac
 }
 
@@ -478,6 +483,63 @@ start_tika() {
     -h 127.0.0.1 -p "$TIKA_PORT" -c "$dir/tika-config.xml")
 }
 
+# Debian's dovecot as a private IMAP server: own config, state and maildirs under .cache/services/imap (or
+# RUN_BASE), one passwd-file user, plain IMAP on 127.0.0.1 only. Plaintext login is allowed because dovecot
+# counts a connection whose client and server address are the same (loopback) as secured; TLS is off.
+start_dovecot() {
+  local dir uid gid internal login chroot=""
+  command -v dovecot >/dev/null || die "dovecot: not installed (apt-get install dovecot-imapd)"
+  dir="$(run_dir imap)"
+  mkdir -p "$dir/run" "$dir/state" "$dir/mail"
+  if is_root; then
+    uid="$(id -u dovecot)" gid="$(id -g dovecot)" internal=dovecot login=dovenull
+    chown dovecot:dovecot "$dir/mail"
+  else
+    uid="$(id -u)" gid="$(id -g)" internal="$(id -un)" login="$(id -un)" chroot="chroot ="
+  fi
+  printf '%s:{PLAIN}%s::::::\n' "$IMAP_USER" "$IMAP_PASSWORD" >"$dir/users"
+  chmod 640 "$dir/users"
+  if is_root; then chgrp dovecot "$dir/users"; fi
+  cat >"$dir/dovecot.conf" <<EOF
+# Written by scripts/services.sh: IMAP on loopback for dms tests (see docs/services.md).
+instance_name = dms-imap
+base_dir = $dir/run
+state_dir = $dir/state
+log_path = /dev/stderr
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = yes
+auth_mechanisms = plain login
+default_internal_user = $internal
+default_login_user = $login
+first_valid_uid = $uid
+last_valid_uid = $uid
+mail_location = maildir:$dir/mail/%n
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%n $dir/users
+}
+userdb {
+  driver = static
+  args = uid=$uid gid=$gid home=$dir/mail/%n
+}
+service imap-login {
+  $chroot
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    port = 0
+  }
+}
+EOF
+  claim_port dovecot "$IMAP_PORT"
+  log "dovecot: starting $(dovecot --version | cut -d' ' -f1) on 127.0.0.1:$IMAP_PORT (user $IMAP_USER)"
+  (cd "$dir" && spawn dovecot "$IMAP_PORT" dovecot -F -c "$dir/dovecot.conf")
+}
+
 stop_service() {
   local svc="$1" pid
   if ! is_running "$svc"; then
@@ -545,9 +607,9 @@ cmd_up() {
       todo+=("$s")
     fi
   done
-  local want_pg=0 want_es=0 want_minio=0 want_tika=0
+  local want_pg=0 want_es=0 want_minio=0 want_tika=0 want_imap=0
   for s in "${todo[@]}"; do
-    case "$s" in postgres) want_pg=1 ;; elasticsearch) want_es=1 ;; minio) want_minio=1 ;; tika) want_tika=1 ;; esac
+    case "$s" in postgres) want_pg=1 ;; elasticsearch) want_es=1 ;; minio) want_minio=1 ;; tika) want_tika=1 ;; dovecot) want_imap=1 ;; esac
   done
 
   # 1. Long installs in the background: the MinIO build (slowest), the Maven downloads.
@@ -575,11 +637,13 @@ cmd_up() {
   ((want_pg)) && [[ -z "$(pg_bindir || true)" ]] && pkgs+=(postgresql)
   ((want_tika)) && pkgs+=("${TESSERACT_PKGS[@]}")
   ((want_es)) && ! command -v unzip >/dev/null && pkgs+=(unzip)
+  ((want_imap)) && pkgs+=(dovecot-imapd)
   ((${#pkgs[@]})) && apt_install "${pkgs[@]}"
   ((want_es)) && ensure_svc_user
 
   # 3. Start each service as soon as what it needs is there; PostgreSQL first (no download).
   ((want_pg)) && start_postgres
+  ((want_imap)) && start_dovecot
   if [[ -n $es_job ]]; then
     wait "$es_job" || die "elasticsearch: installation failed"
     start_elasticsearch
@@ -603,6 +667,7 @@ cmd_up() {
 
   # 4. Wait for health.
   ((want_tika)) && wait_healthy tika health_check tika && log "tika: ready on 127.0.0.1:$(running_port tika)"
+  ((want_imap)) && wait_healthy dovecot health_check dovecot && log "dovecot: ready on 127.0.0.1:$(running_port dovecot)"
   ((want_minio)) && wait_healthy minio health_check minio && log "minio: ready on 127.0.0.1:$(running_port minio)"
   ((want_es)) && wait_healthy elasticsearch health_check elasticsearch &&
     log "elasticsearch: ready on 127.0.0.1:$(running_port elasticsearch)"
@@ -640,6 +705,7 @@ cmd_env() {
   printf 'export DMS_BLOB_URL=s3://minioadmin:minioadmin@127.0.0.1:%s/dms?secure=false\n' "$(running_port minio)"
   printf 'export DMS_SEARCH_URL=http://127.0.0.1:%s\n' "$(running_port elasticsearch)"
   printf 'export DMS_TIKA_URL=http://127.0.0.1:%s\n' "$(running_port tika)"
+  printf 'export DMS_TEST_IMAP_URL=imap://%s:%s@127.0.0.1:%s/INBOX\n' "$IMAP_USER" "$IMAP_PASSWORD" "$(running_port dovecot)"
 }
 
 # End-to-end checks that the services do what the tests need (see docs/services.md).
@@ -705,6 +771,20 @@ cmd_check() {
           log "check tika: FAILED (png: $(tr -s '[:space:]' ' ' <<<"$png" | cut -c1-80) | pdf: $(tr -s '[:space:]' ' ' <<<"$pdf" | cut -c1-80))"
           failed=1
         fi
+        ;;
+      dovecot)
+        # IMAP APPEND of a message into a fresh folder, then read it back (what `dms mail fetch` does).
+        local box="dms-selfcheck-$$" url="imap://127.0.0.1:$port" auth=(--user "$IMAP_USER:$IMAP_PASSWORD")
+        printf 'From: check@example.be\r\nSubject: selfcheck %s\r\n\r\nbonjour\r\n' "$$" >"$tmp/msg.eml"
+        if curl -fsS -m 10 "${auth[@]}" "$url/" -X "CREATE $box" >/dev/null &&
+          curl -fsS -m 10 "${auth[@]}" -T "$tmp/msg.eml" "$url/$box" &&
+          out="$(curl -fsS -m 10 "${auth[@]}" "$url/$box;UID=1")" && [[ $out == *"selfcheck $$"* ]]; then
+          log "check dovecot: ok (APPEND and FETCH in a new folder as $IMAP_USER)"
+        else
+          log "check dovecot: FAILED (${out:-no answer})"
+          failed=1
+        fi
+        curl -fsS -m 10 "${auth[@]}" "$url/" -X "DELETE $box" >/dev/null 2>&1 || true
         ;;
     esac
   done

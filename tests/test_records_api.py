@@ -120,9 +120,9 @@ def test_bad_uploads_are_refused_and_leave_nothing(client, runtime, tmp_path):
     assert upload(client, clerk, empty).status_code == 400
 
     traversal = upload(client, clerk, letter_pdf(tmp_path), name="../../etc/passwd")
-    assert traversal.status_code == 201
-    assert traversal.json()["files"][0]["name"] == "passwd"
-    assert counts(runtime, clerk.tenant_id) == (1, 1, 1, 1)
+    assert traversal.status_code == 400
+    assert "contains a path" in traversal.json()["detail"]
+    assert counts(runtime, clerk.tenant_id) == (0, 0, 0, 0)
 
 
 def test_upload_over_the_limit_is_refused_with_413(tmp_path):

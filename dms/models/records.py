@@ -97,3 +97,6 @@ class File(SQLModel, table=True):
     text_status: str = Field(default=TextStatus.pending, max_length=16)
     ocr: bool = False
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    # a re-scan (ingest/scan_batches.py) replaces a file: the older one stays, pointing at its successor
+    superseded_by: str | None = Field(default=None, max_length=36)
+    scanned_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
