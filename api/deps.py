@@ -13,6 +13,10 @@ from dms.db import unit_of_work
 from dms.errors import Unauthenticated
 from ingest.runtime import Runtime
 
+#: The largest id or version number the database's INTEGER columns hold (32 bits on PostgreSQL). Routes bound
+#: their integer parameters with it, so a larger one is a 400, not a driver error (a 500): found by fuzzing.
+MAX_INT_ID = 2**31 - 1
+
 bearer = HTTPBearer(auto_error=False, description="API token from `dms token create EMAIL`")
 
 

@@ -15,6 +15,7 @@ tenant, so an interrupted import can be run again. docs/transfers.md has the rul
 from __future__ import annotations
 
 import io
+import shutil
 import stat
 import uuid
 import zipfile
@@ -272,13 +273,25 @@ def zip_bag(bag: Path, top: str | None = None) -> Iterator[bytes]:
     yield sink.drain()
 
 
-def unpack_bag_zip(archive_path: Path, dest: Path, *, max_bytes: int) -> Path:
+def unpack_bag_zip(archive_path: Path, dest: Path, *, max_bytes: int, max_member_bytes: int | None = None) -> Path:
     """Unpack a zipped bag safely and return the bag directory (the zip's single top folder, or ``dest``).
 
     Refused: absolute or ``..`` member names, links and special files, more than MAX_ZIP_MEMBERS members,
-    more than ``max_bytes`` unpacked, a member compressed more than MAX_ZIP_RATIO times (a zip bomb), sizes
-    that lie. The bag itself is validated afterwards by ``read_transfer_bag``.
+    more than ``max_bytes`` unpacked, one member larger than ``max_member_bytes`` (default: ``max_bytes``), a
+    member compressed more than MAX_ZIP_RATIO times (a zip bomb), sizes that lie. Every check on the central
+    directory runs before the first byte is written, and a refusal removes what was unpacked (a ``dest`` that
+    did not exist is removed whole). The bag itself is validated afterwards by ``read_transfer_bag``.
     """
+    created = not dest.exists()
+    try:
+        return _unpack_bag_zip(archive_path, dest, max_bytes=max_bytes, max_member_bytes=max_member_bytes or max_bytes)
+    except BaseException:
+        if created:
+            shutil.rmtree(dest, ignore_errors=True)
+        raise
+
+
+def _unpack_bag_zip(archive_path: Path, dest: Path, *, max_bytes: int, max_member_bytes: int) -> Path:
     try:
         archive = zipfile.ZipFile(archive_path)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -293,9 +306,11 @@ def unpack_bag_zip(archive_path: Path, dest: Path, *, max_bytes: int) -> Path:
             parts = PurePosixPath(name).parts
             if name.startswith(("/", "\\")) or "\\" in name or ".." in parts or (parts and ":" in parts[0]):
                 raise BadInput(f"zip refused: member {name!r} escapes the bag")
-            mode = info.external_attr >> 16
-            if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            kind = stat.S_IFMT(info.external_attr >> 16)  # 0: no type given (zipfile.writestr gives 0o600 only)
+            if kind and kind not in (stat.S_IFREG, stat.S_IFDIR):
                 raise BadInput(f"zip refused: member {name!r} is a link or a special file")
+            if info.file_size > max_member_bytes:
+                raise BadInput(f"zip refused: member {name!r} is larger than {max_member_bytes} bytes")
             total += info.file_size
             if total > max_bytes:
                 raise BadInput(f"zip refused: more than {max_bytes} bytes unpacked")

@@ -507,13 +507,26 @@ def _read_data_object(r: _Reader, bdo: etree._Element) -> DataObject:
         id=xml_id.removeprefix("BDO-"),
         filename=filename,
         mime=r.text(bdo, "FormatIdentification/MimeType"),
-        size=int(size) if size else 0,
+        size=_count(size, f"data object {xml_id}: Size") or 0,
         sha256=sha256,
-        pages=int(pages) if pages else None,
+        pages=_count(pages, f"data object {xml_id}: PageCount"),
         use=use if use in ("BinaryMaster", "Dissemination", "Thumbnail", "TextContent") else "BinaryMaster",
         format_id=r.text(bdo, "FormatIdentification/FormatId"),
         uri=None if uri == default_content_path(sha256, filename) else uri,
     )
+
+
+def _count(text: str | None, what: str) -> int | None:
+    """A non-negative whole number, or MetadataError naming the field (the schema is not always checked first)."""
+    if not text or not text.strip():
+        return None
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise MetadataError(f"{what} is not a whole number: {text.strip()[:40]!r}") from None
+    if value < 0:
+        raise MetadataError(f"{what} is negative: {value}")
+    return value
 
 
 def _read_files(r: _Reader, unit: etree._Element, package: etree._Element | None) -> tuple[DataObject, ...]:

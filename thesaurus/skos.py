@@ -33,6 +33,8 @@ from thesaurus.model import Collection, Concept, ConceptScheme, Notation, Thesau
 MAX_BYTES = 64 * 1024 * 1024
 #: Parsed with this base so that relative IRIs stand out (``.invalid`` is reserved, RFC 2606).
 SENTINEL_BASE = "http://relative-iri.invalid/"
+#: An absolute IRI starts with a scheme (RFC 3987: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":").
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 MAX_XML_ENTITIES = 64
 MAX_XML_ENTITY_CHARS = 4096
 
@@ -79,6 +81,7 @@ FORMATS = {
     "n-triples": "nt",
     "application/n-triples": "nt",
 }
+_UNSAFE_IRI = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f]')  # what no IRI may hold (RFC 3987), unescaped
 _XML_START = re.compile(rb"^(?:<\?xml|<!--|<!DOCTYPE|<(?:[A-Za-z_][\w.-]*:)?RDF[\s>/])")
 
 
@@ -167,6 +170,8 @@ def check_xml_prolog(data: bytes) -> None:
         pass
     except xml.parsers.expat.ExpatError as exc:
         problems.append(Problem("", f"not well-formed XML: {exc}"))
+    except (LookupError, ValueError) as exc:  # an encoding Python does not know (encoding="utf-9")
+        problems.append(Problem("", f"not readable XML: {exc}"))
     if problems:
         raise SkosValidationError(problems)
 
@@ -194,6 +199,11 @@ def parse_graph(data: bytes, format: str | None = None, filename: str | None = N
     except Exception as exc:  # rdflib raises a different class per parser; all mean a syntax error
         name = {"xml": "RDF/XML", "nt": "N-Triples", "turtle": "Turtle"}[fmt]
         raise SkosValidationError([Problem("", f"{name} syntax error: {exc}")]) from exc
+    bad = sorted({str(term) for triple in graph for term in triple
+                  if isinstance(term, URIRef) and _UNSAFE_IRI.search(str(term))})
+    if bad:  # rdflib's Turtle reader lets some through, and its writers then fail: the import could not export
+        raise SkosValidationError([Problem(uri[:200], "not a valid IRI (spaces, control characters or <>\"{}|\\^`)")
+                                   for uri in bad])
     return graph
 
 
@@ -241,8 +251,8 @@ class _Reader:
             if bucket is not None:
                 bucket.append((s, o))
             for node in (s, p, o):
-                if isinstance(node, URIRef) and node.startswith(SENTINEL_BASE):
-                    self.relative.add(node)
+                if isinstance(node, URIRef) and (node.startswith(SENTINEL_BASE) or not _ABSOLUTE_IRI.match(node)):
+                    self.relative.add(node)  # N-Triples is not resolved against a base: check the scheme too
 
     def problem(self, node: Node, message: str) -> None:
         uri = node.n3() if isinstance(node, BNode) else _text(node)

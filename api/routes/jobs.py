@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from sqlmodel import Session
 
-from api.deps import current_principal, get_runtime, read_session
+from api.deps import MAX_INT_ID, current_principal, get_runtime, read_session
 from dms import jobs
 from dms.accounts import Principal
 from dms.db import unit_of_work
@@ -30,7 +30,7 @@ def list_jobs(
 
 @router.post("/{job_id}/retry", summary="Queue a dead job again")
 def retry_job(
-    job_id: int,
+    job_id: Annotated[int, Path(ge=1, le=MAX_INT_ID)],
     principal: Annotated[Principal, Depends(current_principal)],
     runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> dict:

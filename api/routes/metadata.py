@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse, Response
 from sqlmodel import Session
 
-from api.deps import current_principal, read_session
-from dms import record_metadata, records
+from api.deps import MAX_INT_ID, current_principal, get_runtime, read_session
+from dms import access_log, record_metadata, records
 from dms.accounts import Principal
 from dms.permissions import Action, require
+from ingest.runtime import Runtime
 
 router = APIRouter(prefix="/records", tags=["metadata"])
 
@@ -28,12 +29,15 @@ def metadata_xml(
     record_id: str,
     principal: Annotated[Principal, Depends(current_principal)],
     session: Annotated[Session, Depends(read_session)],
-    version: Annotated[int | None, Query(ge=1)] = None,
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+    version: Annotated[int | None, Query(ge=1, le=MAX_INT_ID)] = None,
     format: Annotated[Literal["seda", "dc"], Query()] = "seda",  # noqa: A002 (the query parameter's name)
 ) -> Response:
     tenant_id = require(principal, Action.record_read)
     record = records.get(session, tenant_id, record_id, viewer=principal)
     row = record_metadata.get_version(session, record, version)
+    access_log.log(runtime.backends.engine, principal, tenant_id, access_log.METADATA_READ, record_id=record.id,
+                   detail={"version": row.version, "format": format})
     body = record_metadata.dublin_core(row) if format == "dc" else row.xml.encode("utf-8")
     suffix = "-dc" if format == "dc" else ""
     name = f"{record.reference.replace('/', '-')}-v{row.version}{suffix}.xml"
@@ -75,8 +79,9 @@ def metadata_diff(
     record_id: str,
     principal: Annotated[Principal, Depends(current_principal)],
     session: Annotated[Session, Depends(read_session)],
-    from_version: Annotated[int, Query(alias="from", ge=1)],
-    to_version: Annotated[int | None, Query(alias="to", ge=1)] = None,
+    runtime: Annotated[Runtime, Depends(get_runtime)],
+    from_version: Annotated[int, Query(alias="from", ge=1, le=MAX_INT_ID)],
+    to_version: Annotated[int | None, Query(alias="to", ge=1, le=MAX_INT_ID)] = None,
     format: Annotated[Literal["json", "unified"], Query()] = "json",  # noqa: A002
 ):
     """``to`` defaults to the current version. ``format=unified`` answers a unified diff of the two XML
@@ -84,6 +89,8 @@ def metadata_diff(
     tenant_id = require(principal, Action.record_read)
     record = records.get(session, tenant_id, record_id, viewer=principal)
     to = to_version or record_metadata.get_version(session, record).version
+    access_log.log(runtime.backends.engine, principal, tenant_id, access_log.METADATA_READ, record_id=record.id,
+                   detail={"diff": [from_version, to], "format": format})
     if format == "unified":
         return PlainTextResponse(record_metadata.unified_diff(session, record, from_version, to))
     return record_metadata.diff(session, record, from_version, to)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlmodel import Session
 
 from api.deps import current_principal, get_runtime, read_session
-from dms import records
+from dms import access_log, records
 from dms.accounts import Principal
 from dms.blobs import BlobNotFound, BlobUnavailable
 from dms.db import unit_of_work
@@ -109,9 +109,11 @@ def get_record(
     record_id: str,
     principal: Annotated[Principal, Depends(current_principal)],
     session: Annotated[Session, Depends(read_session)],
+    runtime: Annotated[Runtime, Depends(get_runtime)],
 ) -> dict:
     tenant_id = require(principal, Action.record_read)
     record = records.get(session, tenant_id, record_id, viewer=principal)
+    access_log.log(runtime.backends.engine, principal, tenant_id, access_log.RECORD_READ, record_id=record.id)
     return records.to_dict(record, records.files_of(session, record))
 
 
@@ -168,6 +170,8 @@ def download_file(
     tenant_id = require(principal, Action.record_read)
     records.get(session, tenant_id, record_id, viewer=principal)
     row = records.get_file(session, tenant_id, record_id, file_id)
+    access_log.log(runtime.backends.engine, principal, tenant_id, access_log.FILE_READ, record_id=record_id,
+                   file_id=row.id, detail={"name": row.original_name, "sha256": row.sha256})
     try:
         chunks = runtime.backends.blobs.open(row.blob_key)
     except BlobNotFound as exc:

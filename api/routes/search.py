@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlmodel import Session
 
 from api.deps import current_principal, get_runtime, read_session
+from dms import access_log
 from dms.accounts import Principal
 from dms.permissions import Action, require
 from dms.searching import parse_filters, search_records
@@ -26,7 +27,9 @@ def search(
     after: Annotated[str | None, Query(max_length=500)] = None,
 ) -> dict:
     tenant_id = require(principal, Action.search)
-    return search_records(
+    answer = search_records(
         session, runtime.backends.search, tenant_id, q, filters=parse_filters(filter), limit=limit, after=after,
         services=restricted_to(session, principal),  # an agent finds the mail of their services only
     )
+    access_log.log_search(runtime.backends.engine, principal, tenant_id, q, answer)
+    return answer
