@@ -23,6 +23,7 @@ run: install
 	  echo "" && \
 	  echo "  dms is starting on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/docs)" && \
 	  echo "  demo clerk token: $$token" && \
+	  echo "  web interface: http://$(HOST):$(PORT)/  (greffe@demo.example / demo-greffe-2026)" && \
 	  echo "  try: curl -H 'Authorization: Bearer $$token' 'http://$(HOST):$(PORT)/api/v1/search?q=permis'" && \
 	  echo ""
 	@$(BIN)/dms serve --host $(HOST) --port $(PORT)
@@ -49,6 +50,7 @@ bench: install
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,bench]'
 	scripts/services.sh up
 	$(BIN)/python bench/search_engines.py
+	@eval "$$(scripts/services.sh env)" && $(BIN)/python bench/run_all.py  # JSON in bench/results/, table in docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -11,19 +11,26 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from api import web
 from api.limits import BodySizeLimit
+from api.routes import barcodes as barcode_routes
 from api.routes import (
     contacts,
     health,
     jobs,
     metadata,
+    privacy,
     records,
+    register_types,
     registers,
     search,
     thesaurus,
+    tokens,
     transfers,
     workflow,
 )
+from api.routes import library as library_routes
+from api.routes import retention as retention_routes
 from api.security_headers import SecurityHeaders
 from dms.errors import DmsError
 from dms.settings import Settings, get_settings
@@ -64,10 +71,18 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
                    thesaurus.router, thesaurus.records_router, registers.router, contacts.router,
                    workflow.router, jobs.router):
         app.include_router(router, prefix=API)
+    for router in (tokens.router, privacy.router, register_types.router):  # issue 11: tokens, reads, types
+        app.include_router(router, prefix=API)
+    app.include_router(library_routes.router, prefix=API)  # the shared library (docs/library.md)
+    app.include_router(barcode_routes.router, prefix=API)  # sheets to print for the scanner (docs/intake.md)
+    for router in (retention_routes.router, retention_routes.holds_router, retention_routes.audit_router):
+        app.include_router(router, prefix=API)  # retention, holds, audit export (docs/retention.md)
 
     app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
 
     app.mount("/static/app", StaticFiles(directory=STATIC), name="app-static")
+    app.include_router(web.router)  # the web interface (docs/web.md)
+    app.mount("/static/web", StaticFiles(directory=web.STATIC), name="web-static")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> FileResponse:

@@ -14,6 +14,10 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from api import security_cli
+from api.intake_cli import barcode_app, mail_app
+from api.library_cli import library_app
+from api.password_cli import user_set_password
 from api.registry_cli import (
     contact_app,
     mail_type_app,
@@ -22,6 +26,7 @@ from api.registry_cli import (
     service_app,
     user_add_service,
 )
+from api.retention_cli import audit_export_cmd, hold_app, retention_app
 from api.thesaurus_cli import thesaurus_app
 from dms import accounts
 from dms.accounts import Principal
@@ -41,14 +46,21 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(audit_app, name="audit")
 app.add_typer(thesaurus_app, name="thesaurus")
+app.add_typer(library_app, name="library")  # the shared library (docs/library.md)
 app.add_typer(contact_app, name="contact")
 app.add_typer(service_app, name="service")
 app.add_typer(record_app, name="record")
 app.add_typer(mail_type_app, name="mail-type")
 app.add_typer(number_format_app, name="number-format")
 user_app.command("add-service")(user_add_service)
+user_app.command("set-password")(user_set_password)
 register_app = typer.Typer(help="The mail registers (registre du courrier).", no_args_is_help=True)
 app.add_typer(register_app, name="register")
+app.add_typer(retention_app, name="retention")  # retention and disposition (docs/retention.md)
+app.add_typer(hold_app, name="hold")
+audit_app.command("export")(audit_export_cmd)
+app.add_typer(barcode_app, name="barcode")
+app.add_typer(mail_app, name="mail")
 
 err = Console(stderr=True)
 
@@ -104,11 +116,25 @@ def user_create(
 
 
 @token_app.command("create")
-def token_create(email: str, label: Annotated[str, typer.Option("--label")] = "cli") -> None:
-    """Create an API token for a user and print it (only the token, on stdout)."""
+def token_create(
+    email: str,
+    label: Annotated[str, typer.Option("--label")] = "cli",
+    expires_in: Annotated[str | None, typer.Option(
+        "--expires-in", help="Lifetime: 90d, 12h, 2w, 1y (default: never expires)")] = None,
+) -> None:
+    """Create an API token for a user and print it (only the token, on stdout). Only its hash is stored."""
+    from dms import tokens
+
+    lifetime = tokens.parse_lifetime(expires_in)
     with unit_of_work(_engine()) as session:
-        token = accounts.create_token(session, email, label=label)
+        token = tokens.issue(session, email, label=label, lifetime=lifetime).token
     typer.echo(token)
+
+
+token_app.command("list")(security_cli.token_list)
+token_app.command("revoke")(security_cli.token_revoke)
+contact_app.command("subject-access")(security_cli.contact_subject_access)
+register_app.command("mime-types")(security_cli.register_mime_types)
 
 
 @app.command()
@@ -128,9 +154,14 @@ def ingest(
     An XML sidecar beside a file (scan.pdf.xml, or scan.xml) in SEDA or Dublin Core fills its subject,
     description, language and date of receipt; it is not registered itself.
 
+    A scan with separator sheets (dms barcode separator) is split into one record per document; a document
+    after a scan sheet (dms barcode scan-sheet RECORD) replaces that record's file. An e-mail (.eml) is one
+    record with its attachments; an .mbox, one record per message.
+
     With --watch, the folder is polled until Ctrl-C or SIGTERM: each file is taken once its size and time
     have stopped changing, registered, then moved to DIR/.done/ or DIR/.refused/ (with NAME.reason.txt)."""
-    from ingest.pipeline import Intake, ingest_file
+    from ingest.channels import ingest_path
+    from ingest.pipeline import Intake
     from ingest.sidecars import pair_sidecars
     from metadata.sidecar import MAX_SIDECAR_BYTES
 
@@ -168,12 +199,20 @@ def ingest(
                 if item.sidecar is not None:
                     with item.sidecar.open("rb") as handle:
                         sidecar = handle.read(MAX_SIDECAR_BYTES + 1)
-                done = ingest_file(runtime, principal, path,
-                                   Intake(original_name=path.name, register=kind, subject=subject,
-                                          allow_duplicate=allow_duplicate, sidecar=sidecar,
-                                          classification=classification, keywords=list(keyword or [])))
-                imported.append((path, done.record.reference))
-                typer.echo(f"{done.record.reference}\t{done.record.id}\t{path}")
+                outcomes = ingest_path(runtime, principal, path,
+                                       Intake(original_name=path.name, register=kind, subject=subject,
+                                              allow_duplicate=allow_duplicate, sidecar=sidecar,
+                                              classification=classification, keywords=list(keyword or [])))
+                for outcome in outcomes:  # one per file; one per document of a scan batch or message of an mbox
+                    shown = path if outcome.name == path.name else f"{path.parent / outcome.name}"
+                    if outcome.kind in ("imported", "replaced"):
+                        imported.append((shown, outcome.reference))
+                        typer.echo(f"{outcome.reference}\t{outcome.record_id}\t{shown}"
+                                   + ("\treplaced" if outcome.kind == "replaced" else ""))
+                    elif outcome.kind == "duplicate":
+                        duplicates.append((shown, outcome.reason))
+                    else:
+                        refused.append((shown, outcome.reason))
             except Duplicate as exc:
                 duplicates.append((path, exc.message))
             except DmsError as exc:
@@ -202,6 +241,8 @@ def _watch(folder: Path, tenant: str, template, interval: float) -> None:
     def show(outcome) -> None:
         if outcome.kind == "imported":
             typer.echo(f"{outcome.reference}\t{outcome.record_id}\t{folder / outcome.name}")
+        elif outcome.kind == "replaced":  # a re-scan (docs/intake.md)
+            typer.echo(f"{outcome.reference}\t{outcome.record_id}\t{folder / outcome.name}\treplaced")
         elif outcome.kind == "retry":
             err.print(f"will retry: {outcome.name}: {outcome.reason}")
         else:
@@ -340,24 +381,35 @@ def worker_cmd(once: Annotated[bool, typer.Option("--once", help="Stop when no j
 
 
 @app.command()
-def reindex(tenant: Annotated[str | None, typer.Option("--tenant")] = None) -> None:
-    """Rebuild the search index from the database."""
+def reindex(
+    tenant: Annotated[str | None, typer.Option("--tenant")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted reindex after its checkpoint")]
+    = False,
+) -> None:
+    """Rebuild the search index from the database (streamed, in bulk, resumable with --resume)."""
     from dms.reindex import reindex as run
 
     runtime = _runtime()
     tenant_id = _system_principal(tenant).tenant_id if tenant else None
-    with Progress(console=err, transient=True) as progress:
+    with Progress(console=err) as progress:
         task = progress.add_task("reindexing", total=None)
-        count = run(runtime.backends, tenant_id=tenant_id, progress=lambda n: progress.update(task, completed=n))
-    err.print(f"reindexed {count} record(s)")
+        count = run(runtime.backends, tenant_id=tenant_id, resume=resume,
+                    progress=lambda done, total: progress.update(task, completed=done, total=total))
+    err.print(f"reindexed {count} record(s){' (resumed)' if resume else ''}")
 
 
 @app.command()
 def fsck(
     tenant: Annotated[str | None, typer.Option("--tenant", help="Only this tenant's blobs")] = None,
     quick: Annotated[bool, typer.Option("--quick", help="Check existence only, do not rehash")] = False,
+    collect_orphans: Annotated[bool, typer.Option(
+        "--collect-orphans", help="Delete unreferenced blobs older than --grace (interrupted uploads)")] = False,
+    grace: Annotated[float, typer.Option("--grace", help="Minutes an unreferenced blob is kept (default 60)")] = 60.0,
 ) -> None:
     """Check every blob against its recorded SHA-256; list missing, corrupt and unreferenced blobs."""
+    from datetime import timedelta
+
+    from dms.fsck import collect_orphans as collect
     from dms.fsck import fsck as run
 
     runtime = _runtime()
@@ -370,6 +422,15 @@ def fsck(
         err.print(f"missing: {key}")
     for key in report.corrupt:
         err.print(f"corrupt: {key}")
+    if collect_orphans:
+        orphans = collect(runtime.backends, grace=timedelta(minutes=grace), tenant_id=tenant_id)
+        for key in orphans.removed:
+            err.print(f"removed unreferenced: {key}")
+        for key in orphans.locked:
+            err.print(f"kept (legal hold in the store): {key}")
+        report.unreferenced = sorted(set(report.unreferenced) - set(orphans.removed))
+        err.print(f"collected {len(orphans.removed)} unreferenced blob(s) and {orphans.temporary_files} stale "
+                  f"temporary file(s); {len(orphans.young)} younger than {grace:g} min kept")
     for key in report.unreferenced:
         err.print(f"unreferenced: {key}")
     typer.echo(f"checked {report.checked} blob(s), {report.bytes_checked} bytes: {len(report.missing)} missing, "
@@ -397,6 +458,45 @@ def copy_installation_cmd(
         f"copied {sum(report.rows.values())} row(s), {report.blobs} blob(s) ({report.blob_bytes} bytes), "
         f"indexed {report.indexed} record(s)"
     )
+
+
+@app.command("backup")
+def backup_cmd(
+    dest: Annotated[Path, typer.Argument(help="A new (or empty) folder to write the backup into")],
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Only this tenant (slug)")] = None,
+) -> None:
+    """Back up the installation (or one tenant): rows in a portable form, and the blobs they reference."""
+    from dms.backup import backup
+
+    runtime = _runtime()
+    tenant_id = _system_principal(tenant).tenant_id if tenant else None
+    with Progress(console=err, transient=True) as progress:
+        progress.add_task("backing up", total=None)
+        report = backup(runtime.backends, dest, tenant_id=tenant_id, say=err.print)
+    for key in report.missing_blobs:
+        err.print(f"missing blob (not in the backup): {key}")
+    typer.echo(f"backed up {sum(report.rows.values())} row(s), {report.blobs} blob(s) ({report.blob_bytes} bytes) "
+               f"to {dest}")
+    if report.missing_blobs:
+        raise DmsError(f"{len(report.missing_blobs)} referenced blob(s) missing from the store: run dms fsck")
+
+
+@app.command("restore")
+def restore_cmd(
+    src: Annotated[Path, typer.Argument(help="A folder written by dms backup")],
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Expect a backup of this tenant (slug)")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="Delete what is there first (the tenant, or all)")]
+    = False,
+) -> None:
+    """Restore a backup into this installation (empty, or the tenant absent), then rebuild the search index."""
+    from dms.backup import restore
+
+    runtime = _runtime()
+    with Progress(console=err, transient=True) as progress:
+        progress.add_task("restoring", total=None)
+        report = restore(runtime.backends, src, tenant=tenant, replace=replace, say=err.print)
+    typer.echo(f"restored {sum(report.rows.values())} row(s), {report.blobs} blob(s) ({report.blob_bytes} bytes), "
+               f"indexed {report.indexed} record(s)")
 
 
 jobs_app = typer.Typer(help="Background jobs: the queue and its dead letters.", no_args_is_help=True)
@@ -444,7 +544,7 @@ def audit_verify() -> None:
         checked, problems = verify(session)
     if problems:
         for p in problems:
-            err.print(f"audit chain {p.chain}: event seq {p.seq} (id {p.event_id}): {p.reason}")
+            err.print(f"audit chain {p.chain}: event seq {p.seq} (id {p.event_id}): {p.reason}", soft_wrap=True)
         raise DmsError(f"audit chain broken: {len(problems)} problem(s) in {checked} event(s)")
     typer.echo(f"audit chain intact: {checked} event(s) verified")
 
@@ -483,7 +583,9 @@ def register_export_cmd(
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # without standalone mode, click returns typer.Exit's code
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:

@@ -61,17 +61,22 @@ def copy_installation(
             report.rows[table.name] = count
             say(f"{table.name}: {count} row(s)")
         if dst.dialect.name == "postgresql":
-            for table in tables:
-                for column in table.primary_key.columns:
-                    if isinstance(column.type, Integer) and column.autoincrement in (True, "auto"):
-                        # names come from our own table definitions, never from input
-                        dst.execute(text(
-                            f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "  # noqa: S608
-                            f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"
-                        ))
+            reset_sequences(dst, tables)
     report.indexed = reindex(target)
     say(f"search index rebuilt: {report.indexed} record(s)")
     return report
+
+
+def reset_sequences(dst, tables) -> None:
+    """After rows went in with their ids (PostgreSQL): each serial sequence continues after the largest id."""
+    for table in tables:
+        for column in table.primary_key.columns:
+            if isinstance(column.type, Integer) and column.autoincrement in (True, "auto"):
+                # names come from our own table definitions, never from input
+                dst.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{column.name}'), "  # noqa: S608
+                    f"COALESCE((SELECT MAX({column.name}) FROM {table.name}), 0) + 1, false)"
+                ))
 
 
 class _ChunkReader:

@@ -2,7 +2,9 @@
 
 On PostgreSQL workers on many machines claim with ``FOR UPDATE SKIP LOCKED``; on SQLite the write lock
 serialises claims. A claimed job carries a lease: a worker killed mid-job leaves it ``running`` with an old
-``locked_at``, and the next claim takes it back once the lease has expired.
+``locked_at``, and the next claim takes it back once the lease has expired. While a handler runs, a heartbeat
+renews the lease, so a short lease (``DMS_JOB_LEASE_S``) brings a killed worker's jobs back quickly without a
+long job (OCR) ever being taken by a second worker while the first is alive.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import logging
 import os
 import socket
+import threading
 import traceback
 from collections.abc import Callable
 from datetime import timedelta
@@ -50,13 +53,13 @@ def worker_name() -> str:
 
 
 def claim(engine: Engine, *, kinds: list[str] | None = None, limit: int = 1, ids: list[int] | None = None,
-          worker: str | None = None, tenant_id: str | None = None) -> list[Job]:
+          worker: str | None = None, tenant_id: str | None = None, lease: timedelta = LEASE) -> list[Job]:
     now = utcnow()
     with unit_of_work(engine) as session:
         query = select(Job).where(
             or_(
                 (Job.status == JobStatus.queued) & (Job.run_after <= now),
-                (Job.status == JobStatus.running) & (Job.locked_at < now - LEASE),
+                (Job.status == JobStatus.running) & (Job.locked_at < now - lease),
             )
         )
         if kinds:
@@ -104,6 +107,32 @@ def fail(engine: Engine, job: Job, error: str, *, permanent: bool = False) -> No
         )
 
 
+class _Heartbeat:
+    """Renews the lease of claimed jobs every third of it until they are finished (or the block ends)."""
+
+    def __init__(self, engine: Engine, job_ids: list[int], lease: timedelta):
+        self.engine, self.job_ids, self.every = engine, job_ids, lease.total_seconds() / 3
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name="job-lease", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self.stop.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        while not self.stop.wait(self.every):
+            try:
+                with unit_of_work(self.engine) as session:
+                    session.execute(update(Job).where(Job.id.in_(self.job_ids), Job.status == JobStatus.running)
+                                    .values(locked_at=utcnow()))
+            except Exception:  # the database may be restarting: the next beat tries again
+                log.warning("could not renew the lease of jobs %s", self.job_ids, exc_info=True)
+
+
 def run_job(engine: Engine, job: Job, handlers: dict[str, Handler]) -> bool:
     """Run one claimed job; True when it is done."""
     handler = handlers.get(job.kind)
@@ -125,18 +154,20 @@ def run_job(engine: Engine, job: Job, handlers: dict[str, Handler]) -> bool:
 
 
 def run_pending(engine: Engine, handlers: dict[str, Handler], *, ids: list[int] | None = None,
-                limit: int = 100, tenant_id: str | None = None) -> tuple[int, int]:
+                limit: int = 100, tenant_id: str | None = None, lease: timedelta = LEASE,
+                batch: int = 10) -> tuple[int, int]:
     """Run what is due now (or just the given jobs, or one tenant's); returns (done, not done)."""
     done = failed = 0
     while True:
-        jobs = claim(engine, kinds=list(handlers), limit=10, ids=ids, tenant_id=tenant_id)
+        jobs = claim(engine, kinds=list(handlers), limit=batch, ids=ids, tenant_id=tenant_id, lease=lease)
         if not jobs:
             break
-        for job in jobs:
-            if run_job(engine, job, handlers):
-                done += 1
-            else:
-                failed += 1
+        with _Heartbeat(engine, [job.id for job in jobs], lease):
+            for job in jobs:
+                if run_job(engine, job, handlers):
+                    done += 1
+                else:
+                    failed += 1
         if ids is not None or done + failed >= limit:
             break
     return done, failed

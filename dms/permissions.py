@@ -27,6 +27,17 @@ class Action(StrEnum):
     thesaurus_import = "thesaurus.import"
     thesaurus_curate = "thesaurus.curate"
     jobs_manage = "jobs.manage"
+    retention_manage = "retention.manage"  # schedules, holds, disposition batches (archivists)
+    audit_export = "audit.export"
+    token_own = "token.own"  # noqa: S105 (an action name) list, create and revoke one's own API tokens
+    access_log_read = "access_log.read"  # who read a record (the read audit)
+    subject_access = "subject_access"  # GDPR art. 15 export of every record naming a contact
+    library_read = "library.read"  # the federation-wide catalog: browse, search, download
+    library_publish = "library.publish"  # publish items and versions, submit a version for a label
+    library_review = "library.review"  # the region's label review (librarian)
+    library_adopt = "library.adopt"  # adopt templates, declare reuse
+    library_render = "library.render"  # fill an adopted template and register the outgoing letter
+    library_branding = "library.branding"  # the commune's branding, or the region's base (librarian)
 
 
 _ALLOWED: dict[Action, frozenset[Role]] = {
@@ -44,10 +55,23 @@ _ALLOWED: dict[Action, frozenset[Role]] = {
     Action.thesaurus_import: frozenset({Role.curator, Role.admin}),
     Action.thesaurus_curate: frozenset({Role.curator, Role.admin}),
     Action.jobs_manage: frozenset({Role.admin}),
+    Action.retention_manage: frozenset({Role.archivist, Role.admin}),
+    Action.audit_export: frozenset({Role.archivist, Role.admin}),
+    Action.token_own: frozenset(Role),
+    Action.access_log_read: frozenset({Role.admin}),
+    Action.subject_access: frozenset({Role.admin}),
+    Action.library_read: frozenset(Role),
+    Action.library_publish: frozenset({Role.admin}),
+    Action.library_review: frozenset({Role.librarian}),
+    Action.library_adopt: frozenset({Role.admin}),
+    Action.library_render: frozenset({Role.clerk, Role.admin}),
+    Action.library_branding: frozenset({Role.admin, Role.librarian}),
 }
 
 # Actions a federation-wide user (tenant_id None: the regional curator) may take on federation-wide objects.
 _FEDERATION: frozenset[Action] = frozenset({Action.thesaurus_read, Action.thesaurus_import, Action.thesaurus_curate})
+_FEDERATION |= {Action.token_own}  # every user, federation ones included, manages their own tokens
+_FEDERATION |= {Action.library_read, Action.library_review, Action.library_branding}  # the library (issue 8)
 
 
 def require(principal: Principal, action: Action) -> str:

@@ -1,40 +1,129 @@
-"""Rebuild the search index from the database, the source of truth, in streamed bulk batches."""
+"""Rebuild the search index from the database, the source of truth: streamed, in bulk, resumable.
+
+Records are read in keyset pages (``id > last`` ordered by id, one short read transaction per page, so the
+rebuild neither holds a long transaction nor loads the table), turned into index documents, and sent to the
+engine in one bulk request per page. After each page a checkpoint (the last id indexed, in
+``<data dir>/reindex-checkpoint.json``) is written atomically; an interrupted rebuild continues after it with
+``resume=True`` (``dms reindex --resume``) instead of starting over. A rebuild that completes removes it.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
 
-from sqlmodel import select
+from sqlmodel import func, select
 
 from dms.backends import Backends
 from dms.db import unit_of_work
-from dms.indexing import record_doc, vocabulary_for
+from dms.errors import BadInput
+from dms.indexing import record_concepts, record_doc
 from dms.models import File, Record
+from dms.vocabulary import view
 
 BATCH = 500
+CHECKPOINT = "reindex-checkpoint.json"
+
+Progress = Callable[[int, int], None]  # (records indexed so far, records to index in all)
 
 
-def reindex(backends: Backends, *, tenant_id: str | None = None,
-            progress: Callable[[int], None] | None = None) -> int:
+def checkpoint_path(backends: Backends) -> Path:
+    return backends.settings.resolved_data_dir / CHECKPOINT
+
+
+def read_checkpoint(backends: Backends) -> dict | None:
+    path = checkpoint_path(backends)
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text("utf-8"))
+
+
+def _write_checkpoint(path: Path, state: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(state), "utf-8")
+    os.replace(tmp, path)
+
+
+def reindex(backends: Backends, *, tenant_id: str | None = None, progress: Progress | None = None,
+            resume: bool = False, batch: int = BATCH) -> int:
+    """Index every record (of one tenant); returns how many this run indexed."""
+    path = checkpoint_path(backends)
     backends.search.ensure()
-    backends.search.clear(tenant_id)
+    if resume:
+        state = read_checkpoint(backends)
+        if state is None:
+            raise BadInput("no interrupted reindex to resume (no checkpoint)")
+        if state.get("tenant_id") != tenant_id:
+            raise BadInput(f"the interrupted reindex was for tenant {state.get('tenant_id') or 'all'}: "
+                           "resume it with the same --tenant")
+    else:
+        backends.search.clear(tenant_id)
+        state = {"tenant_id": tenant_id, "last_id": "", "done": 0}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_checkpoint(path, state)
+    with unit_of_work(backends.engine, write=False) as session:
+        query = select(func.count()).select_from(Record)
+        if tenant_id:
+            query = query.where(Record.tenant_id == tenant_id)
+        total = session.exec(query).one()
     count = 0
-    last_id = ""
-    while True:
-        with unit_of_work(backends.engine, write=False) as session:
-            query = select(Record).where(Record.id > last_id).order_by(Record.id).limit(BATCH)
-            if tenant_id:
-                query = query.where(Record.tenant_id == tenant_id)
-            batch = list(session.exec(query).all())
-            if not batch:
+    last_id = state["last_id"]
+    # One bulk request in flight while the next page is read and analysed (the engine works, we analyse);
+    # the checkpoint moves only once a page's bulk request has succeeded.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="reindex-bulk") as sender:
+        in_flight: tuple[Future, int, str] | None = None
+        while True:
+            docs, page_last = _page(backends, tenant_id, last_id, batch)
+            if in_flight is not None:
+                state = _landed(path, state, tenant_id, in_flight, total, progress)
+                count += in_flight[1]
+                in_flight = None
+            if not docs:
                 break
-            files: dict[str, list[File]] = {}
-            for row in session.exec(select(File).where(File.record_id.in_([r.id for r in batch]))):
-                files.setdefault(row.record_id, []).append(row)
-            docs = [record_doc(r, files.get(r.id, []), vocabulary_for(session, r)) for r in batch]
-        backends.search.index(docs)
-        count += len(batch)
-        last_id = batch[-1].id
-        if progress:
-            progress(count)
+            in_flight = (sender.submit(backends.search.index, docs), len(docs), page_last)
+            last_id = page_last
+    if tenant_id is None:  # the federation-wide library catalog lives in the same index (dms/library)
+        from dms.library.catalog import reindex_all
+
+        reindex_all(backends)
+    path.unlink(missing_ok=True)
     return count
+
+
+def _landed(path: Path, state: dict, tenant_id: str | None, sent: tuple[Future, int, str], total: int,
+            progress: Progress | None) -> dict:
+    future, size, page_last = sent
+    future.result()  # an engine error stops the rebuild here, the checkpoint still at the page before
+    state = {"tenant_id": tenant_id, "last_id": page_last, "done": state["done"] + size}
+    _write_checkpoint(path, state)
+    if progress:
+        progress(state["done"], total)
+    return state
+
+
+def _page(backends: Backends, tenant_id: str | None, after: str, batch: int) -> tuple[list, str]:
+    """The index documents of the next keyset page, and its last record id."""
+    with unit_of_work(backends.engine, write=False) as session:
+        query = select(Record).where(Record.id > after).order_by(Record.id).limit(batch)
+        if tenant_id:
+            query = query.where(Record.tenant_id == tenant_id)
+        page = list(session.exec(query).all())
+        if not page:
+            return [], after
+        files: dict[str, list[File]] = {}
+        for row in session.exec(select(File).where(File.record_id.in_([r.id for r in page]))
+                                .order_by(File.created_at)):
+            files.setdefault(row.record_id, []).append(row)
+        vocabularies: dict[str, object] = {}  # one view of the thesaurus per tenant and page, not per record
+        docs = []
+        for record in page:
+            vocabulary = None
+            if record_concepts(record):
+                if record.tenant_id not in vocabularies:
+                    vocabularies[record.tenant_id] = view(session, record.tenant_id)
+                vocabulary = vocabularies[record.tenant_id]
+            docs.append(record_doc(record, files.get(record.id, []), vocabulary))
+    return docs, page[-1].id

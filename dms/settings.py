@@ -27,7 +27,11 @@ class Settings(BaseSettings):
     search_index_name: str = "dms"
     extraction_timeout_s: float = 120.0
     job_max_attempts: int = 8
+    job_lease_s: float = 600.0  # a killed worker's jobs are taken back after this (a live one renews its lease)
+    extract_inline: bool = True  # false: uploads are answered before extraction, which `dms worker`s run
     secret_key: str = ""
+    web_cookie_secure: str = "auto"  # the session cookie's Secure flag: auto (when served over https), true, false
+    imap_url: str = ""  # imap[s]://user:password@host:port/FOLDER, read by `dms mail fetch` (docs/intake.md)
 
     @property
     def resolved_data_dir(self) -> Path:

@@ -16,14 +16,14 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from dms import jobs, record_metadata, records
+from dms import jobs, record_metadata, records, register_types
 from dms.accounts import Principal
 from dms.blobs import BlobNotFound, BlobTooLarge, BlobUnavailable
 from dms.db import unit_of_work
 from dms.errors import BackendUnavailable, BadInput, Duplicate, TooLarge, UnsupportedType
 from dms.models import File, Job, Record, RegisterKind, TextStatus
 from dms.permissions import Action, require
-from ingest import detect, ocr
+from ingest import detect, names, ocr
 from ingest.extraction import Extraction, ExtractionFailed, ExtractionUnavailable
 from ingest.runtime import Runtime
 
@@ -66,12 +66,15 @@ def ingest_file(runtime: Runtime, principal: Principal, path: Path, intake: Inta
         raise BadInput("empty file")
     if size > settings.max_upload_bytes:
         raise TooLarge(f"file larger than the limit of {settings.max_upload_bytes} bytes")
+    names.check_plain_name(intake.original_name or "")  # ../../etc/passwd is an attempt, not a name: refused
     name = detect.safe_filename(intake.original_name)
     mime = detect.detect_mime(path)
     try:
         detect.check_allowed(mime)
     except detect.UnsupportedType as exc:
         raise UnsupportedType(str(exc), mime=mime) from exc
+    with unit_of_work(runtime.backends.engine, write=False) as session:
+        register_types.check(session, tenant_id, intake.register, mime)  # the register's own list, if any
     digest = sha256_of(path)
     engine = runtime.backends.engine
     if not intake.allow_duplicate:
@@ -121,6 +124,8 @@ def ingest_file(runtime: Runtime, principal: Principal, path: Path, intake: Inta
 
 
 def _extract_inline(runtime: Runtime, path: Path, mime: str) -> tuple[Extraction | None, TextStatus]:
+    if not runtime.settings.extract_inline:  # DMS_EXTRACT_INLINE=false: the workers extract (docs/operations.md)
+        return None, TextStatus.pending
     try:
         return runtime.extractor.extract(path, mime), TextStatus.done
     except ExtractionUnavailable as exc:
@@ -133,8 +138,11 @@ def _extract_inline(runtime: Runtime, path: Path, mime: str) -> tuple[Extraction
 
 def run_jobs_now(runtime: Runtime, job_ids: list[int]) -> None:
     """Best effort after the commit: what fails here stays queued for the worker, with its backoff."""
+    handlers = runtime.handlers()
+    if not runtime.settings.extract_inline:
+        handlers.pop(records.EXTRACT_JOB, None)  # DMS_EXTRACT_INLINE=false: extraction is the workers' job
     try:
-        jobs.run_pending(runtime.backends.engine, runtime.handlers(), ids=job_ids)
+        jobs.run_pending(runtime.backends.engine, handlers, ids=job_ids, lease=runtime.job_lease)
     except BackendUnavailable:
         log.warning("database unavailable after commit; jobs %s stay queued", job_ids)
 

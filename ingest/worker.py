@@ -17,7 +17,8 @@ def work(runtime: Runtime, stop: threading.Event, *, poll_seconds: float = 1.0, 
     total = 0
     while not stop.is_set():
         try:
-            done, failed = jobs.run_pending(runtime.backends.engine, handlers, limit=50)
+            done, failed = jobs.run_pending(runtime.backends.engine, handlers, limit=50,
+                                            lease=runtime.job_lease)
         except Exception:  # the database may be restarting: wait and claim again
             log.exception("worker loop error")
             done = failed = 0

@@ -24,6 +24,8 @@ PG_URL = os.environ.get("DMS_TEST_PG_URL", "postgresql+psycopg://dms:dms@127.0.0
 S3_URL = os.environ.get("DMS_TEST_S3_URL", "s3://minioadmin:minioadmin@127.0.0.1:9000/dms?secure=false")
 ES_URL = os.environ.get("DMS_TEST_ES_URL", "http://127.0.0.1:9200")
 TIKA_URL = os.environ.get("DMS_TEST_TIKA_URL", "http://127.0.0.1:9998")
+# Debian's dovecot (scripts/services.sh); tests/intake_helpers.py gives each test its own folder
+IMAP_URL = os.environ.get("DMS_TEST_IMAP_URL", "imap://dms:dms@127.0.0.1:1143/INBOX")
 SEDA_DIR = Path(__file__).resolve().parents[2] / "shared/standards/seda-2.3"
 
 STACKS = ["embedded", "production"]

@@ -262,6 +262,7 @@ def build_world(runtime: Runtime, client: TestClient) -> World:
     )
     assert bag.status_code == 200, bag.text
     world.objects["bag_A"] = bag.content
+    build_library(world)  # issue 8: an item of A, its adoption by A, A's branding (tests/route_matrix_library.py)
     return world
 
 
@@ -439,6 +440,17 @@ def _today() -> str:
 
 def _register_export(w: World, a: Actor, ok: bool) -> Call:
     return Call("GET", f"{API}/registers/incoming/export", params={"from": _today(), "to": _today()})
+
+
+def _sheet_reads(response, value: str) -> None:
+    """The PDF's barcode reads ``value`` (zbar, as when the sheet comes back through the scanner)."""
+    import pypdfium2 as pdfium
+
+    from ingest.barcodes import decode_image
+
+    assert response.headers["content-type"] == "application/pdf"
+    page = pdfium.PdfDocument(response.content)[0]
+    assert value in decode_image(page.render(scale=100 / 72, grayscale=True).to_pil()), value
 
 
 def _register_export_ok(w: World, a: Actor, response) -> None:
@@ -674,6 +686,22 @@ CASES: list[Case] = [
         cross="absent",
         absent=_lacks_record,
     ),
+    # -------------------------------------------------------------------- barcode sheets (docs/intake.md)
+    Case(
+        "GET",
+        f"{API}/barcodes/separator.pdf",
+        WRITERS,
+        get(lambda w: f"{API}/barcodes/separator.pdf"),
+        check=lambda w, a, r: _sheet_reads(r, "DMS-SEPARATOR"),
+        cross="n/a: the separator sheet is the same for every commune and names nothing of theirs",
+    ),
+    Case(
+        "GET",
+        f"{API}/records/{{record_id}}/scan-sheet.pdf",
+        WRITERS,
+        get(_record_url("/scan-sheet.pdf")),
+        check=lambda w, a, r: _sheet_reads(r, f"DMS-SCAN:{w['record_A']['id']}"),
+    ),
     # --------------------------------------------------------------------------------------- contacts
     Case(
         "POST",
@@ -823,3 +851,98 @@ CASES: list[Case] = [
     ),
     Case("POST", f"{API}/jobs/{{job_id}}/retry", ("admin",), _job_retry, check=_status_is("queued")),
 ]
+
+
+# ------------------------------------------------------- issue 11: tokens, the access log, subject access, types
+
+
+def _fresh_token_id(w: World, email: str) -> str:
+    from dms import tokens
+
+    with unit_of_work(w.runtime.backends.engine) as session:
+        return tokens.issue(session, email, label="matrice").row.id
+
+
+def _token_revoke(w: World, a: Actor, ok: bool) -> Call:
+    """The caller's own fresh token when it must succeed; A's clerk's otherwise (B's user: 404)."""
+    owner = a.user.email if ok else w.actor("A", "clerk").user.email
+    return Call("DELETE", f"{API}/tokens/{_fresh_token_id(w, owner)}")
+
+
+def _subject_access_ok(w: World, a: Actor, response) -> None:
+    import zipfile
+
+    assert response.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        assert w["record_A"]["id"] in archive.read("records.csv").decode("utf-8-sig")
+
+
+CASES += [
+    Case(
+        "GET",
+        f"{API}/tokens",
+        ALL_ROLES,
+        get(lambda w: f"{API}/tokens"),
+        check=lambda w, a, r: r.json()["tokens"] and "hash" not in r.text,
+        cross="n/a: lists the caller's own tokens (an admin asking for another tenant's user gets 404: "
+        "tests/test_tokens.py)",
+    ),
+    Case(
+        "POST",
+        f"{API}/tokens",
+        ALL_ROLES,
+        lambda w, a, ok: Call("POST", f"{API}/tokens", json={"label": "matrice", "expires_in_days": 7}),
+        status=201,
+        check=lambda w, a, r: r.json()["token"].startswith("dms_") and r.json()["state"] == "active",
+        cross="n/a: makes a token for the caller only",
+    ),
+    Case(
+        "DELETE",
+        f"{API}/tokens/{{token_id}}",
+        ALL_ROLES,
+        _token_revoke,
+        check=lambda w, a, r: r.json()["state"] == "revoked",
+    ),
+    Case(
+        "GET",
+        f"{API}/records/{{record_id}}/access-log",
+        ("admin",),
+        get(_record_url("/access-log")),
+        check=has("record_A"),
+    ),
+    Case(
+        "GET",
+        f"{API}/contacts/{{contact_id}}/subject-access",
+        ("admin",),
+        lambda w, a, ok: Call("GET", f"{_contact_url(w, ok, fresh=False)}/subject-access"),
+        check=_subject_access_ok,
+    ),
+    Case(
+        "GET",
+        f"{API}/register-settings/mime-types",
+        READERS,
+        get(lambda w: f"{API}/register-settings/mime-types"),
+        check=lambda w, a, r: set(r.json()["registers"]) == {"incoming", "outgoing", "internal"},
+        cross="n/a: answers the caller's own tenant's lists; no id in the path",
+    ),
+    Case(
+        "PUT",
+        f"{API}/register-settings/{{register}}/mime-types",
+        ("admin",),
+        lambda w, a, ok: Call("PUT", f"{API}/register-settings/internal/mime-types",
+                              json={"mime_types": ["application/pdf", "text/plain"]}),
+        check=lambda w, a, r: r.json()["mime_types"] == ["application/pdf", "text/plain"],
+        cross="n/a: sets the caller's own tenant's list; the register is a name, not an id",
+    ),
+]
+
+# retention, holds and the audit export (issue 7): their cases and lazily built objects live beside them
+from tests.retention_matrix import CASES as _RETENTION_CASES  # noqa: E402
+
+CASES += _RETENTION_CASES
+
+
+# ------------------------------------------------------------------------ issue 8: the shared library
+from tests.route_matrix_library import LIBRARY_CASES, build_library  # noqa: E402
+
+CASES += LIBRARY_CASES

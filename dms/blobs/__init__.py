@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO, Protocol
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -60,6 +61,9 @@ class BlobStore(Protocol):
         """Stream the bytes of a blob in chunks; raises BlobNotFound."""
 
     def exists(self, key: str) -> bool: ...
+
+    def modified_at(self, key: str) -> datetime | None:
+        """When the bytes were last written (a put of bytes already there writes them again); None if absent."""
 
     def delete(self, key: str) -> None: ...
 

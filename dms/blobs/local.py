@@ -6,6 +6,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlparse
@@ -76,6 +77,25 @@ class LocalBlobStore:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def modified_at(self, key: str) -> datetime | None:
+        """When the bytes were last written (None: no such blob), for the orphan collector's grace period."""
+        try:
+            return datetime.fromtimestamp(self._path(key).stat().st_mtime, UTC)
+        except FileNotFoundError:
+            return None
+
+    def sweep_temporary(self, older_than: datetime) -> int:
+        """Remove the half-written files a killed process left in ``.tmp`` (never visible as blobs)."""
+        removed = 0
+        for path in (self.root / ".tmp").iterdir():
+            try:
+                if datetime.fromtimestamp(path.stat().st_mtime, UTC) < older_than:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
 
     def delete(self, key: str) -> None:
         path = self._path(key)

@@ -11,6 +11,7 @@ import hashlib
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import datetime
 from typing import BinaryIO
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -20,7 +21,7 @@ from minio.error import S3Error
 
 from dms.blobs import BlobLocked, BlobNotFound, BlobTooLarge, BlobUnavailable, StoredBlob, blob_key
 
-PART_SIZE = 16 * 1024 * 1024
+PART_SIZE = 8 * 1024 * 1024  # the SDK holds a few copies of a part in memory: keep a 1 GB upload under +100 MB
 CHUNK = 1024 * 1024
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -91,9 +92,8 @@ class S3BlobStore:
             return self._put_unhashed(tenant_id, stream, max_bytes)
         key = blob_key(tenant_id, sha256)
         self._ensure_bucket()
-        existing = self._stat(key)
-        if existing is not None:
-            return StoredBlob(key=key, sha256=sha256, size=existing)
+        # Bytes already there are uploaded again all the same: the fresh modification time tells
+        # ``fsck --collect-orphans`` that a commit may be about to reference them (dms/fsck.py).
         reader = _HashingReader(stream, max_bytes)
         with _unavailable_on_network_errors():
             self.client.put_object(self.bucket, key, reader, length=-1, part_size=PART_SIZE,
@@ -142,6 +142,17 @@ class S3BlobStore:
     def exists(self, key: str) -> bool:
         self._ensure_bucket()
         return self._stat(key) is not None
+
+    def modified_at(self, key: str) -> datetime | None:
+        """When the bytes were last written (None: no such blob), for the orphan collector's grace period."""
+        self._ensure_bucket()
+        with _unavailable_on_network_errors():
+            try:
+                return self.client.stat_object(self.bucket, key).last_modified
+            except S3Error as exc:
+                if exc.code in ("NoSuchKey", "NoSuchObject", "NoSuchBucket"):
+                    return None
+                raise
 
     def delete(self, key: str) -> None:
         self._ensure_bucket()

@@ -1,7 +1,19 @@
 """Database tables (SQLModel). Every table that is not federation-wide carries ``tenant_id``."""
 
 from dms.models.audit import AuditEvent, AuditHead
+from dms.models.intake import MailMessage
 from dms.models.jobs import Job, JobStatus
+from dms.models.library import (
+    ItemKind,
+    LabelStatus,
+    LibraryAdoption,
+    LibraryBranding,
+    LibraryItem,
+    LibraryLogo,
+    LibraryReuse,
+    LibraryReview,
+    LibraryVersion,
+)
 from dms.models.metadata import RecordMetadataVersion, RecordOrigin
 from dms.models.records import File, Record, RegisterCounter, RegisterKind, TextStatus
 from dms.models.registry import (
@@ -13,6 +25,20 @@ from dms.models.registry import (
     RegisterSetting,
     UserService,
 )
+from dms.models.retention import (
+    BatchState,
+    DispositionBatch,
+    FinalAction,
+    Hold,
+    HoldRecord,
+    HoldScope,
+    RecordRetention,
+    RetentionEvent,
+    RetentionSchedule,
+    RetentionState,
+    Tombstone,
+)
+from dms.models.security import AccessEvent, RegisterMimePolicy
 from dms.models.tenants import ApiToken, Role, Service, Tenant, User
 from dms.models.thesaurus import (
     ProposalStatus,
@@ -24,8 +50,31 @@ from dms.models.thesaurus import (
     ThesaurusScheme,
     ThesaurusVersion,
 )
+from dms.models.web import InboxItem, LoginFailure, SavedSearch, WebSession
 
 __all__ = [
+    "ItemKind",
+    "LabelStatus",
+    "LibraryAdoption",
+    "LibraryBranding",
+    "LibraryItem",
+    "LibraryLogo",
+    "LibraryReuse",
+    "LibraryReview",
+    "LibraryVersion",
+    "BatchState",
+    "DispositionBatch",
+    "FinalAction",
+    "Hold",
+    "HoldRecord",
+    "HoldScope",
+    "RecordRetention",
+    "RetentionEvent",
+    "RetentionSchedule",
+    "RetentionState",
+    "Tombstone",
+    "AccessEvent",
+    "RegisterMimePolicy",
     "UserService",
     "RegisterSetting",
     "RecordTransition",
@@ -38,6 +87,7 @@ __all__ = [
     "AuditHead",
     "File",
     "Job",
+    "MailMessage",
     "JobStatus",
     "Record",
     "RecordMetadataVersion",
@@ -57,4 +107,8 @@ __all__ = [
     "ThesaurusScheme",
     "ThesaurusVersion",
     "User",
+    "InboxItem",
+    "LoginFailure",
+    "SavedSearch",
+    "WebSession",
 ]
