@@ -18,13 +18,13 @@ from sqlmodel import Session, select
 from dms import classification, records, register_types
 from dms.accounts import Principal
 from dms.audit import record_event
-from dms.blobs import BlobTooLarge, BlobUnavailable, StoredBlob
+from dms.blobs import StoredBlob
 from dms.db import unit_of_work
-from dms.errors import BackendUnavailable, BadInput, Duplicate, NotFound, TooLarge, UnsupportedType
+from dms.errors import BadInput, Duplicate, NotFound, TooLarge, UnsupportedType
 from dms.models import InboxItem, RegisterKind, TextStatus
 from dms.permissions import Action, require
 from ingest import detect, ocr
-from ingest.pipeline import _extract_inline, run_jobs_now, sha256_of
+from ingest.pipeline import _extract_inline, run_jobs_now, sha256_of, store_blob
 from ingest.runtime import Runtime
 
 MAX_ITEMS = 200  # what the inbox page lists at once
@@ -46,13 +46,7 @@ def add(runtime: Runtime, principal: Principal, path: Path, original_name: str) 
         raise UnsupportedType(str(exc), mime=mime) from exc
     digest = sha256_of(path)
     extraction, status = _extract_inline(runtime, path, mime)
-    try:
-        with path.open("rb") as handle:
-            blob = runtime.backends.blobs.put(tenant_id, handle, sha256=digest, max_bytes=settings.max_upload_bytes)
-    except BlobUnavailable as exc:
-        raise BackendUnavailable(f"blob store unavailable: {exc}") from exc
-    except BlobTooLarge as exc:
-        raise TooLarge(str(exc)) from exc
+    blob = store_blob(runtime, tenant_id, path, digest)
     item = InboxItem(
         tenant_id=tenant_id, user_id=principal.user_id or "", blob_key=blob.key, sha256=blob.sha256,
         size=blob.size, mime=mime, original_name=name, pages=extraction.pages if extraction else None,

@@ -29,7 +29,6 @@ from sqlmodel import Session, select
 from dms import jobs, record_metadata, records, register_types
 from dms.accounts import Principal
 from dms.audit import record_event
-from dms.blobs import BlobTooLarge, BlobUnavailable
 from dms.db import unit_of_work
 from dms.errors import BackendUnavailable, BadInput, Conflict, DmsError, Duplicate, NotFound, TooLarge
 from dms.models import File, Record, RegisterKind, TextStatus
@@ -37,7 +36,7 @@ from dms.models.base import utcnow
 from dms.permissions import Action, require
 from ingest import barcodes, detect, ocr
 from ingest.outcomes import Outcome
-from ingest.pipeline import Intake, _extract_inline, ingest_file, run_jobs_now, sha256_of
+from ingest.pipeline import Intake, _extract_inline, ingest_file, run_jobs_now, sha256_of, store_blob
 from ingest.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -219,13 +218,7 @@ def replace_scan(runtime: Runtime, principal: Principal, scan_id: str, path: Pat
             raise Duplicate(f"duplicate of {first.reference}", duplicate_of={"id": first.id,
                                                                              "reference": first.reference})
     extraction, status = _extract_inline(runtime, path, mime)
-    try:
-        with path.open("rb") as handle:
-            blob = runtime.backends.blobs.put(tenant_id, handle, sha256=digest, max_bytes=settings.max_upload_bytes)
-    except BlobUnavailable as exc:
-        raise BackendUnavailable(f"blob store unavailable: {exc}") from exc
-    except BlobTooLarge as exc:
-        raise TooLarge(str(exc)) from exc
+    blob = store_blob(runtime, tenant_id, path, digest)
     with unit_of_work(engine) as session:
         record = session.exec(select(Record).where(Record.id == find_record(session, tenant_id, scan_id).id)
                               .with_for_update()).one()
