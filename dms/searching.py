@@ -3,6 +3,8 @@ and the hits are read back from the database (tenant-scoped again) with highligh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel import Session, select
 
 from dms import vocabulary
@@ -27,13 +29,14 @@ MAX_QUERY = 1000
 MAX_LIMIT = 100
 
 
-def parse_filters(raw: list[str]) -> dict[str, list[str]]:
-    """``field:value`` pairs (repeatable, OR within a field) on the known facet fields."""
+def parse_filters(raw: list[str], facets: Sequence[str] = RECORD_FACETS) -> dict[str, list[str]]:
+    """``field:value`` pairs (repeatable, OR within a field) on the known facet fields (the records' unless
+    told: the library catalog has its own)."""
     filters: dict[str, list[str]] = {}
     for item in raw:
         name, sep, value = item.partition(":")
-        if not sep or name not in RECORD_FACETS or not value:
-            raise BadInput(f"invalid filter {item!r}: use one of {', '.join(RECORD_FACETS)} as field:value")
+        if not sep or name not in facets or not value:
+            raise BadInput(f"invalid filter {item!r}: use one of {', '.join(facets)} as field:value")
         filters.setdefault(name, []).append(value)
     return filters
 

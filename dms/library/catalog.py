@@ -24,7 +24,7 @@ from lxml import etree
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from dms import jobs
+from dms import jobs, searching
 from dms.accounts import Principal
 from dms.audit import record_event
 from dms.backends import Backends
@@ -600,13 +600,7 @@ def reindex_all(backends: Backends) -> int:
 
 
 def parse_filters(raw: list[str]) -> dict[str, list[str]]:
-    filters: dict[str, list[str]] = {}
-    for item in raw:
-        name, sep, value = item.partition(":")
-        if not sep or name not in FACETS or not value:
-            raise BadInput(f"invalid filter {item!r}: use one of {', '.join(FACETS)} as field:value")
-        filters.setdefault(name, []).append(value)
-    return filters
+    return searching.parse_filters(raw, FACETS)
 
 
 def search(session: Session, index: SearchIndex, q: str = "", *, filters: dict[str, list[str]] | None = None,
