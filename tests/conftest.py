@@ -4,6 +4,8 @@ started by scripts/services.sh (PostgreSQL, MinIO, Elasticsearch, Tika). A missi
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,6 +51,27 @@ def pg_database() -> Iterator[str]:
     get_engine(url).dispose()
     admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.close()
+
+
+#: The ``dms`` command installed beside this interpreter (the venv's).
+DMS = str(Path(sys.executable).with_name("dms"))
+
+
+@pytest.fixture
+def cli(tmp_path):
+    """``dms`` in a subprocess, as a user types it, on the embedded defaults in a fresh data folder (no DMS_
+    setting of the test run leaks in), migrated. ``cli(*args)`` asserts success unless ``ok=False``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DMS_")}
+    env["DMS_DATA_DIR"] = str(tmp_path / "var")
+
+    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
+        done = subprocess.run([DMS, *args], env=env, capture_output=True, text=True, timeout=180)
+        if ok:
+            assert done.returncode == 0, f"dms {' '.join(args)}: {done.stderr}"
+        return done
+
+    run("migrate")
+    return run
 
 
 def s3_url_with_bucket(bucket: str) -> str:

@@ -3,32 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-import pytest
 
 from ingest import samples
 from tests.library_fixtures import png, reply_docx
-
-DMS = str(Path(sys.executable).with_name("dms"))
-
-
-@pytest.fixture
-def cli(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DMS_")}
-    env["DMS_DATA_DIR"] = str(tmp_path / "var")
-
-    def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
-        done = subprocess.run([DMS, *args], env=env, capture_output=True, text=True, timeout=180)
-        if ok:
-            assert done.returncode == 0, done.stderr
-        return done
-
-    run("migrate")
-    return run
 
 
 def test_publish_label_adopt_render_export_import(cli, tmp_path):

@@ -8,7 +8,6 @@ from dms.errors import BadInput
 from dms.register_settings import check_format
 from tests.conftest import make_tenant
 from tests.registry_helpers import API, colleague, mail, ok
-from tests.test_cli import cli  # noqa: F401 (fixture)
 
 
 def test_a_tenant_sets_its_number_format_per_register(client, runtime, tmp_path):
