@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import io
 import shutil
-import stat
 import uuid
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -28,7 +26,7 @@ from pathlib import Path, PurePosixPath
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from dms import records
+from dms import records, zip_guard
 from dms.audit import record_event
 from dms.backends import Backends
 from dms.blobs import BlobStore, BlobTooLarge, BlobUnavailable
@@ -43,6 +41,7 @@ from dms.record_metadata import (
     record_language,
 )
 from dms.search import SearchIndex
+from dms.zip_guard import ZipLimits
 from metadata import (
     MetadataError,
     Organization,
@@ -292,33 +291,13 @@ def unpack_bag_zip(archive_path: Path, dest: Path, *, max_bytes: int, max_member
 
 
 def _unpack_bag_zip(archive_path: Path, dest: Path, *, max_bytes: int, max_member_bytes: int) -> Path:
-    try:
-        archive = zipfile.ZipFile(archive_path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise BadInput(f"not a zip archive: {exc}") from exc
-    with archive:
-        members = archive.infolist()
-        if len(members) > MAX_ZIP_MEMBERS:
-            raise BadInput(f"zip refused: more than {MAX_ZIP_MEMBERS} members")
-        total = 0
-        for info in members:
-            name = info.filename
-            parts = PurePosixPath(name).parts
-            if name.startswith(("/", "\\")) or "\\" in name or ".." in parts or (parts and ":" in parts[0]):
-                raise BadInput(f"zip refused: member {name!r} escapes the bag")
-            kind = stat.S_IFMT(info.external_attr >> 16)  # 0: no type given (zipfile.writestr gives 0o600 only)
-            if kind and kind not in (stat.S_IFREG, stat.S_IFDIR):
-                raise BadInput(f"zip refused: member {name!r} is a link or a special file")
-            if info.file_size > max_member_bytes:
-                raise BadInput(f"zip refused: member {name!r} is larger than {max_member_bytes} bytes")
-            total += info.file_size
-            if total > max_bytes:
-                raise BadInput(f"zip refused: more than {max_bytes} bytes unpacked")
-            if info.file_size > 1024 * 1024 and info.file_size > MAX_ZIP_RATIO * max(info.compress_size, 1):
-                raise BadInput(f"zip refused: member {name!r} is compressed suspiciously well")
+    limits = ZipLimits(members=MAX_ZIP_MEMBERS, total_bytes=max_bytes, member_bytes=max_member_bytes,
+                       ratio=MAX_ZIP_RATIO, container="bag")
+    with zip_guard.open_zip(archive_path) as archive:
+        members = zip_guard.checked_members(archive, limits)
         dest.mkdir(parents=True, exist_ok=True)
         root = dest.resolve()
-        for info in members:
+        for info in members.values():
             target = (root / info.filename).resolve()
             if target != root and root not in target.parents:
                 raise BadInput(f"zip refused: member {info.filename!r} escapes the bag")
@@ -326,18 +305,7 @@ def _unpack_bag_zip(archive_path: Path, dest: Path, *, max_bytes: int, max_membe
                 target.mkdir(parents=True, exist_ok=True)
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
-            written = 0
-            try:
-                with archive.open(info) as src, target.open("xb") as out:
-                    while chunk := src.read(_CHUNK):
-                        written += len(chunk)
-                        if written > info.file_size:
-                            raise BadInput(f"zip refused: member {info.filename!r} is larger than announced")
-                        out.write(chunk)
-            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-                raise BadInput(f"zip refused: member {info.filename!r} is damaged: {exc}") from exc
-            except FileExistsError:
-                raise BadInput(f"zip refused: member {info.filename!r} appears twice") from None
+            zip_guard.copy_member(archive, info, target, limits, chunk=_CHUNK)
     entries = [p for p in root.iterdir()]
     if len(entries) == 1 and entries[0].is_dir() and not (root / "bagit.txt").exists():
         return entries[0]

@@ -14,19 +14,20 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import stat
 import zipfile
 from pathlib import PurePosixPath
 from typing import Any
 
 from sqlmodel import select
 
+from dms import zip_guard
 from dms.accounts import Principal
 from dms.backends import Backends
 from dms.db import unit_of_work
 from dms.errors import BadInput, Conflict, TooLarge
 from dms.library import MAX_ARTEFACT_BYTES, catalog, semver
 from dms.models import LibraryItem, Tenant
+from dms.zip_guard import ZipLimits
 
 FORMAT = "dms-library-item/1"
 METADATA = "library-item.json"
@@ -66,47 +67,21 @@ def export_item(backends: Backends, item_ref: str) -> tuple[str, bytes]:
     return f"{item.slug}.zip", out.getvalue()
 
 
+LIMITS = ZipLimits(members=MAX_MEMBERS, total_bytes=MAX_TOTAL, member_bytes=MAX_ARTEFACT_BYTES, ratio=MAX_RATIO,
+                   size_error=TooLarge)
+
+
 def _open(data: bytes) -> tuple[zipfile.ZipFile, dict[str, zipfile.ZipInfo]]:
+    archive = zip_guard.open_zip(data)
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise BadInput("not a zip archive") from None
-    members = archive.infolist()
-    if len(members) > MAX_MEMBERS:
-        raise BadInput(f"zip refused: more than {MAX_MEMBERS} members")
-    total = 0
-    by_name = {}
-    for info in members:
-        name = info.filename
-        parts = PurePosixPath(name).parts
-        if (name.startswith(("/", "\\")) or "\\" in name or ".." in parts or (parts and ":" in parts[0])
-                or any(ord(ch) < 32 for ch in name)):
-            raise BadInput(f"zip refused: member {name!r} escapes the archive")
-        mode = info.external_attr >> 16
-        if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-            raise BadInput(f"zip refused: member {name!r} is a link or a special file")
-        if info.file_size > MAX_ARTEFACT_BYTES:
-            raise TooLarge(f"zip refused: member {name!r} is larger than {MAX_ARTEFACT_BYTES} bytes")
-        total += info.file_size
-        if total > MAX_TOTAL:
-            raise TooLarge(f"zip refused: more than {MAX_TOTAL} bytes unpacked")
-        if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise BadInput(f"zip refused: member {name!r} is compressed suspiciously well (a zip bomb?)")
-        if name in by_name:
-            raise BadInput(f"zip refused: member {name!r} appears twice")
-        by_name[name] = info
-    return archive, by_name
+        return archive, zip_guard.checked_members(archive, LIMITS)
+    except BaseException:
+        archive.close()
+        raise
 
 
 def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
-    try:
-        with archive.open(info) as handle:
-            data = handle.read(min(info.file_size, limit) + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as exc:
-        raise BadInput(f"zip refused: member {info.filename!r} is damaged or encrypted") from exc
-    if len(data) > info.file_size or len(data) > limit:
-        raise BadInput(f"zip refused: member {info.filename!r} is larger than announced")
-    return data
+    return zip_guard.read_member(archive, info, LIMITS, limit)
 
 
 def import_item(backends: Backends, principal: Principal, data: bytes) -> LibraryItem:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import io
 import re
-import stat
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,7 +27,9 @@ from pathlib import PurePosixPath
 from lxml import etree
 from PIL import Image, UnidentifiedImageError
 
+from dms import zip_guard
 from dms.errors import BadInput
+from dms.zip_guard import ZipLimits
 
 #: Every field a placeholder may name. The whole list, documented in docs/library.md.
 FIELDS: dict[str, str] = {
@@ -110,40 +111,22 @@ class TemplateInfo:
 # ------------------------------------------------------------------------------------------- package
 
 
+LIMITS = ZipLimits(members=MAX_MEMBERS, total_bytes=MAX_UNPACKED, ratio=MAX_RATIO, refusal="template refused",
+                   container="package")
+
+
 def _members(data: bytes) -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
     """The package opened with the same limits as any upload: member count, unpacked size, ratio, names."""
+    archive = zip_guard.open_zip(data, "a letter template must be a DOCX or ODT file (not a valid package)")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise BadInput("a letter template must be a DOCX or ODT file (not a valid package)") from None
-    members = archive.infolist()
-    if len(members) > MAX_MEMBERS:
-        raise BadInput(f"template refused: more than {MAX_MEMBERS} package members")
-    total = 0
-    for info in members:
-        parts = PurePosixPath(info.filename).parts
-        if info.filename.startswith(("/", "\\")) or "\\" in info.filename or ".." in parts:
-            raise BadInput(f"template refused: member {info.filename!r} has an unsafe name")
-        mode = info.external_attr >> 16
-        if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-            raise BadInput(f"template refused: member {info.filename!r} is a link or a special file")
-        total += info.file_size
-        if total > MAX_UNPACKED:
-            raise BadInput(f"template refused: more than {MAX_UNPACKED} bytes unpacked")
-        if info.file_size > 1024 * 1024 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise BadInput(f"template refused: member {info.filename!r} is compressed suspiciously well")
-    return archive, members
+        return archive, list(zip_guard.checked_members(archive, LIMITS).values())
+    except BaseException:
+        archive.close()
+        raise
 
 
 def _read(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    try:
-        with archive.open(info) as handle:
-            data = handle.read(info.file_size + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise BadInput(f"template refused: member {info.filename!r} is damaged") from exc
-    if len(data) > info.file_size:
-        raise BadInput(f"template refused: member {info.filename!r} is larger than announced")
-    return data
+    return zip_guard.read_member(archive, info, LIMITS)
 
 
 def detect_format(archive: zipfile.ZipFile) -> str:
