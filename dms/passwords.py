@@ -3,6 +3,8 @@ login check that counts failures per account and per client address in the datab
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete
@@ -20,8 +22,13 @@ MAX_LENGTH = 1024  # argon2 takes any length; this bounds the work an attacker c
 WRONG_LOGIN = "wrong e-mail or password"
 
 _hasher = PasswordHasher()
-# Verified against when the e-mail is unknown, so a wrong address costs the same time as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so a wrong address costs the same time as a wrong password.
+    Made on first use, not at import: every `dms` command imports this module, few check a password."""
+    return _hasher.hash("not a password of anyone")
 
 
 def hash_password(password: str) -> str:
@@ -51,7 +58,7 @@ def attempt_login(session: Session, email: str, password: str, client: str) -> U
     email = email.strip().lower()
     login_throttle.check(session, email, client)
     user = session.exec(select(User).where(User.email == email)).first() if len(password) <= MAX_LENGTH else None
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     ok = False
     try:
         ok = _hasher.verify(stored, password[:MAX_LENGTH])
