@@ -1,6 +1,7 @@
 """Registrations per second with 50 concurrent clients on PostgreSQL, and proof of no gap and no duplicate.
 
     .venv/bin/python bench/registration_concurrency.py        # 50 clients x 20 registrations (BENCH_REG_*)
+    .venv/bin/python bench/registration_concurrency.py --modes batched --tenants 1
 
 Two scenarios: all 50 clients on one commune's incoming register (the worst case: every transaction queues
 on the same counter row and the same audit chain head, each held until its commit is on disk), and the 50
@@ -12,6 +13,12 @@ row, its SEDA 2.3 metadata built and validated, the audit event appended to the 
 job queued. (No file: the bytes and their extraction are measured by bench/ingest_pipeline.py.) The clients
 are threads spread over a few processes (Python runs one thread at a time per process). Afterwards each
 commune's numbers must be exactly 1..N, the references unique, and every audit chain intact.
+
+Two modes (``--modes``, both by default): ``direct``, each client's own transaction as above, and
+``batched``, each client calling its process's registrar (dms/registrar.py: the client prepares its
+registration alone, then the concurrent registrations of one commune are allocated and committed together in
+one transaction; each client is answered after that commit). ``batches`` says how many transactions the
+batched run committed.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from stacks import fresh_stack  # noqa: E402
 
 from dms import accounts, audit, records  # noqa: E402
 from dms.db import unit_of_work  # noqa: E402
+from dms.registrar import Registrar  # noqa: E402
 
 
 def _engine(url: str, clients: int):
@@ -43,8 +51,9 @@ def _engine(url: str, clients: int):
 
 
 def client_process(url: str, schema_dir: str, tenant_ids: list[str], first: int, threads: int, per_client: int,
-                   start_at: float, out) -> None:
+                   start_at: float, out, mode: str = "direct") -> None:
     engine = _engine(url, threads)
+    registrar = Registrar(engine)
     errors: list[str] = []
     latencies: list[float] = []
     lock = threading.Lock()
@@ -55,11 +64,13 @@ def client_process(url: str, schema_dir: str, tenant_ids: list[str], first: int,
             time.sleep(0.001)
         for i in range(per_client):
             t0 = time.perf_counter()
+            new = records.NewRecord(subject=f"Demande de permis {n}-{i}")
             try:
-                with unit_of_work(engine) as session:
-                    records.register(session, tenant_id, None,
-                                     records.NewRecord(subject=f"Demande de permis {n}-{i}"),
-                                     schema_dir=Path(schema_dir))
+                if mode == "batched":
+                    registrar.register(tenant_id, None, new, schema_dir=Path(schema_dir))
+                else:
+                    with unit_of_work(engine) as session:
+                        records.register(session, tenant_id, None, new, schema_dir=Path(schema_dir))
             except Exception as exc:  # noqa: BLE001 (counted and reported)
                 with lock:
                     errors.append(f"{type(exc).__name__}: {exc}"[:200])
@@ -72,7 +83,7 @@ def client_process(url: str, schema_dir: str, tenant_ids: list[str], first: int,
         worker.start()
     for worker in workers:
         worker.join()
-    out.put({"latencies": latencies, "errors": errors})
+    out.put({"latencies": latencies, "errors": errors, "batches": registrar.batches})
 
 
 def main() -> None:
@@ -82,13 +93,14 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=int(os.environ.get("BENCH_REG_PROCESSES",
                                                                             str(max(2, os.cpu_count() or 2)))))
     parser.add_argument("--tenants", default=os.environ.get("BENCH_REG_TENANTS", "1,10"))
+    parser.add_argument("--modes", default=os.environ.get("BENCH_REG_MODES", "direct,batched"))
     args = parser.parse_args()
-    runs = [scenario(args, int(n)) for n in args.tenants.split(",")]
+    runs = [scenario(args, int(n), mode) for mode in args.modes.split(",") for n in args.tenants.split(",")]
     print(json.dumps({"benchmark": "registration_concurrency", "database": "postgresql", "runs": runs,
                       "machine": describe()}, indent=2))
 
 
-def scenario(args, tenants: int) -> dict:
+def scenario(args, tenants: int, mode: str = "direct") -> dict:
     from sqlmodel import select
 
     from dms.db import get_engine
@@ -113,7 +125,7 @@ def scenario(args, tenants: int) -> dict:
             if n:
                 procs.append(ctx.Process(target=client_process, args=(
                     settings.database_url, str(settings.seda_schema_dir), tenant_ids, first, n, args.per_client,
-                    start_at, queue)))
+                    start_at, queue, mode)))
                 first += n
         for proc in procs:
             proc.start()
@@ -133,10 +145,12 @@ def scenario(args, tenants: int) -> dict:
             checked, problems = audit.verify(session)
         rate = len(latencies) / elapsed
         return {
+            "mode": mode,
             "tenants": tenants,
             "clients": args.clients,
             "processes": len(procs),
             "registrations": len(latencies),
+            "transactions": sum(r["batches"] for r in results) if mode == "batched" else len(latencies),
             "errors": len(errors),
             "first_errors": errors[:3],
             "seconds": round(elapsed, 2),

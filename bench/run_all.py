@@ -112,6 +112,7 @@ def table() -> str:
     registration = _load("registration_concurrency")
     for r in (registration or {}).get("runs", []):
         where = "one commune, one register" if r["tenants"] == 1 else f"{r['tenants']} communes"
+        where += ", group commit (dms/registrar.py)" if r.get("mode") == "batched" else ""
         rows.append(f"| registration, {r['clients']} concurrent clients, {where} | postgresql | "
                     f"{r['registrations_per_second']} registrations/s, p95 {r['latency_ms']['p95']} ms; "
                     f"gap-free {r['numbers_gap_free']}, unique {r['references_unique']}, "

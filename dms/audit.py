@@ -41,6 +41,21 @@ def _event_hash(
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def lock_head(session: Session, tenant_id: str | None) -> AuditHead:
+    """The chain's head row, locked until the transaction ends (created at the first event of a chain).
+
+    ``records.register`` takes it before the register counter, so that every transaction that needs both
+    takes them in the same order (head, then counter) whatever it did before, and hands it to ``record_event``.
+    """
+    chain = tenant_id or FEDERATION_CHAIN
+    head = session.exec(select(AuditHead).where(AuditHead.chain == chain).with_for_update()).first()
+    if head is None:
+        head = AuditHead(chain=chain, seq=0, hash=GENESIS)
+        session.add(head)
+        session.flush()
+    return head
+
+
 def record_event(
     session: Session,
     *,
@@ -50,13 +65,13 @@ def record_event(
     object_type: str,
     object_id: str,
     data: dict[str, Any] | None = None,
+    head: AuditHead | None = None,
 ) -> AuditEvent:
+    """Append an event to the tenant's chain (the federation's when ``tenant_id`` is None). ``head``: the
+    chain's head already locked by ``lock_head`` in this transaction, which saves the statement."""
     chain = tenant_id or FEDERATION_CHAIN
-    head = session.exec(select(AuditHead).where(AuditHead.chain == chain).with_for_update()).first()
-    if head is None:
-        head = AuditHead(chain=chain, seq=0, hash=GENESIS)
-        session.add(head)
-        session.flush()
+    if head is None or head.chain != chain:
+        head = lock_head(session, tenant_id)
     payload = json.dumps(data or {}, ensure_ascii=False, sort_keys=True, default=str)
     at = utcnow()
     seq = head.seq + 1

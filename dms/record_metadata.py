@@ -14,10 +14,13 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
+import re
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from sqlmodel import Session, select
 
@@ -34,6 +37,7 @@ from metadata import (
     Organization,
     RecordMetadata,
     archive_unit_document,
+    load_schema,
     parse_archive_unit,
     parse_sidecar,
     to_dublin_core,
@@ -75,7 +79,14 @@ def data_object_of(row: File) -> DataObject:
     )
 
 
-def describe_record(session: Session, record: Record, files: list[File] | None = None) -> RecordMetadata:
+def describe_record(
+    session: Session,
+    record: Record,
+    files: list[File] | None = None,
+    *,
+    origin: RecordOrigin | None = None,
+    unsaved: bool = False,
+) -> RecordMetadata:
     """Everything the record's metadata document says, from its rows. The one record -> SEDA mapping.
 
     Keywords and classification are the record's thesaurus concepts, labelled from the tenant's view. An
@@ -93,7 +104,8 @@ def describe_record(session: Session, record: Record, files: list[File] | None =
                 .order_by(File.created_at, File.id)
             ).all()
         )
-    origin = session.get(RecordOrigin, record.id)
+    if origin is None and not unsaved:  # an unsaved record has only the origin it is given
+        origin = session.get(RecordOrigin, record.id)
     carried = _carried_fields(origin)
     mail = _mail(session, record)
     if "related" in mail and carried.get("related"):
@@ -202,9 +214,11 @@ def _carried_fields(origin: RecordOrigin | None) -> dict[str, Any]:
 
 def build_document(meta: RecordMetadata, schema_dir: Path | None = None) -> bytes:
     """The record's document, validated against SEDA 2.3; BadInput with the schema's words otherwise."""
+    schema_dir = schema_dir or get_settings().seda_schema_dir
     try:
+        load_schema(schema_dir)  # compiled before the first document is built (see metadata.schema._load)
         xml = archive_unit_document(meta)
-        validate(xml, schema_dir or get_settings().seda_schema_dir)
+        validate(xml, schema_dir)
     except MetadataInvalid as exc:
         raise BadInput(f"the record's metadata would not be valid: {exc}", errors=list(exc.errors[:10])) from exc
     except MetadataError as exc:
@@ -246,6 +260,81 @@ def write_version(
     )
     session.add(row)
     session.flush()
+    return row
+
+
+@dataclass
+class FirstDraft:
+    """A new record's first metadata document, built and validated before its number exists.
+
+    ``records.register`` builds it with a placeholder where the registration number goes, outside the register
+    counter's lock, and ``first_version`` puts the number in once it is allocated: the expensive part (rows to
+    SEDA, schema validation) no longer holds every other registration of the register waiting.
+    """
+
+    xml: str
+    placeholder: str
+
+
+#: Characters a reference may hold for the placeholder swap to give the document the schema accepted: printable
+#: XML 1.0 characters (the reference's type, NonEmptyTokenType, accepts any of them). Anything else is rebuilt.
+_XML_TEXT = re.compile("[\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]+")
+
+
+def first_draft(
+    session: Session,
+    record: Record,
+    files: list[File],
+    *,
+    origin: RecordOrigin | None = None,
+    schema_dir: Path | None = None,
+) -> FirstDraft:
+    """The unsaved ``record``'s document, its reference still the ``placeholder_reference()`` it was given;
+    nothing is written."""
+    meta = describe_record(session, record, files, origin=origin, unsaved=True)
+    xml = build_document(meta, schema_dir).decode("utf-8")
+    return FirstDraft(xml=xml, placeholder=record.reference)
+
+
+def placeholder_reference() -> str:
+    """What stands for the registration number until it is allocated: unique, and plain letters and digits,
+    so it is written as is and can be found and replaced in the document."""
+    return f"DMSREFERENCE{uuid.uuid4().hex}"
+
+
+def first_version(
+    session: Session,
+    record: Record,
+    draft: FirstDraft,
+    *,
+    actor_id: str | None,
+    reason: str,
+    files: list[File],
+    origin: RecordOrigin | None = None,
+    schema_dir: Path | None = None,
+) -> RecordMetadataVersion:
+    """Version 1 of a new record's metadata, its reference now in place: added to the session, no statement.
+
+    The swap gives the very bytes a build with the reference would (the reference is text in two elements of
+    token type, escaped like any text); a reference with characters XML cannot hold is built and validated
+    the long way, which refuses it as before."""
+    swappable = record.reference != draft.placeholder and _XML_TEXT.fullmatch(record.reference)
+    if swappable and draft.placeholder in draft.xml:
+        xml = draft.xml.replace(draft.placeholder, xml_escape(record.reference)).encode("utf-8")
+    else:
+        xml = build_document(describe_record(session, record, files, origin=origin), schema_dir)
+    row = RecordMetadataVersion(
+        tenant_id=record.tenant_id,
+        record_id=record.id,
+        version=1,
+        sha256=hashlib.sha256(xml).hexdigest(),
+        size=len(xml),
+        xml=xml.decode("utf-8"),
+        reason=reason[:64],
+        created_at=utcnow(),
+        created_by=actor_id,
+    )
+    session.add(row)
     return row
 
 

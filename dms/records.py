@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session, select
 
-from dms import jobs, mail_fields, record_metadata, register_settings, registers, tenant_services, vocabulary
+from dms import audit, jobs, mail_fields, record_metadata, register_settings, registers, tenant_services, vocabulary
 from dms.accounts import Principal
 from dms.audit import record_event
 from dms.blobs import StoredBlob
@@ -64,6 +65,24 @@ class Registered:
     job_ids: list[int]
 
 
+@dataclass
+class Draft:
+    """A registration checked and built, waiting for its number: what ``prepare`` computes with no lock taken
+    and ``allocate`` turns into rows. It holds values, not ORM objects, so a batch that failed (dms/registrar.py)
+    can allocate it again in a fresh transaction."""
+
+    tenant_id: str
+    actor_id: str | None
+    register: RegisterKind
+    year: int
+    number_format: str
+    record: dict[str, Any]  # the Record's columns; number and reference come with the allocation
+    files: list[dict[str, Any]]
+    document: record_metadata.FirstDraft
+    origin: RecordOrigin | None = None
+    schema_dir: Path | None = None
+
+
 def register(
     session: Session,
     tenant_id: str,
@@ -74,7 +93,28 @@ def register(
     origin: RecordOrigin | None = None,
 ) -> Registered:
     """Rows, number, metadata version, audit event and jobs in the caller's transaction; the blobs are
-    already stored. ``origin`` (a transfer import) says where the record was registered first."""
+    already stored. ``origin`` (a transfer import) says where the record was registered first.
+
+    Gap-free numbering holds the register counter (and the tenant's audit head) locked from the allocation
+    to the caller's commit, so every other registration of the register waits that long. Hence two halves:
+    ``prepare`` does everything that does not need the number, with no lock taken, and ``allocate`` only the
+    statements that need it.
+    """
+    draft = prepare(session, tenant_id, actor_id, new, schema_dir=schema_dir, origin=origin)
+    return allocate(session, [draft])[0]
+
+
+def prepare(
+    session: Session,
+    tenant_id: str,
+    actor_id: str | None,
+    new: NewRecord,
+    *,
+    schema_dir: Path | None = None,
+    origin: RecordOrigin | None = None,
+) -> Draft:
+    """Checks (BadInput, nothing written), the rows in memory, and the SEDA document built and validated
+    around a placeholder reference: only reads, no lock."""
     subject = " ".join(new.subject.split())
     if len(subject) > MAX_SUBJECT:
         raise BadInput(f"subject longer than {MAX_SUBJECT} characters")
@@ -82,7 +122,6 @@ def register(
         subject = new.files[0].original_name
     now = utcnow()
     year = now.year
-    number = registers.next_number(session, tenant_id, new.register, year)
     classification, keywords = vocabulary.check_record_concepts(session, tenant_id, new.classification, new.keywords)
     mail = mail_fields.check(session, tenant_id, {name: getattr(new, name) for name in mail_fields.FIELDS})
     record = Record(
@@ -91,8 +130,8 @@ def register(
         keywords=keywords,
         register_code=new.register.value,
         year=year,
-        number=number,
-        reference=register_settings.reference(session, tenant_id, new.register, year, number),
+        number=0,  # allocated under the lock
+        reference=record_metadata.placeholder_reference(),
         subject=subject,
         description=new.description,
         language=new.language,
@@ -102,12 +141,8 @@ def register(
         updated_at=now,
         **mail,
     )
-    session.add(record)
-    session.flush()
-    files = []
-    queued = []
-    for item in new.files:
-        row = File(
+    files = [
+        File(
             tenant_id=tenant_id,
             record_id=record.id,
             blob_key=item.blob.key,
@@ -120,35 +155,79 @@ def register(
             text_status=item.text_status,
             ocr=item.ocr,
         )
-        session.add(row)
-        files.append(row)
-    session.flush()
-    for row in files:
-        if row.text_status == TextStatus.pending:
-            queued.append(jobs.enqueue(session, EXTRACT_JOB, {"file_id": row.id}, tenant_id=tenant_id))
-    queued.append(jobs.enqueue(session, INDEX_JOB, {"record_id": record.id}, tenant_id=tenant_id))
+        for item in new.files
+    ]
     if origin is not None:
         origin.record_id, origin.tenant_id = record.id, tenant_id
-        session.add(origin)
-    meta = record_metadata.write_version(
-        session, record, actor_id=actor_id, reason="record.registered", files=files, schema_dir=schema_dir
-    )
-    record_event(
-        session,
+    document = record_metadata.first_draft(session, record, files, origin=origin, schema_dir=schema_dir)
+    return Draft(
         tenant_id=tenant_id,
         actor_id=actor_id,
-        action="record.registered",
-        object_type="record",
-        object_id=record.id,
-        data={
-            "reference": record.reference,
-            "subject": record.subject,
-            "files": [{"id": f.id, "sha256": f.sha256, "size": f.size, "mime": f.mime} for f in files],
-            "metadata": {"version": meta.version, "sha256": meta.sha256},
-        },
+        register=new.register,
+        year=year,
+        number_format=register_settings.format_of(session, tenant_id, new.register),
+        record=record.model_dump(exclude={"number", "reference"}),
+        files=[row.model_dump() for row in files],
+        document=document,
+        origin=origin,
+        schema_dir=schema_dir,
     )
+
+
+def allocate(session: Session, drafts: list[Draft]) -> list[Registered]:
+    """The locked part, for drafts of one tenant: the chain's head, then each register's counter (in a fixed
+    order, so two transactions never wait on each other crosswise), a block of numbers per register, the rows,
+    metadata versions and audit events; two flushes. The locks last until the caller's commit."""
+    if not drafts:
+        return []
+    tenant_id = drafts[0].tenant_id
+    if any(d.tenant_id != tenant_id for d in drafts):
+        raise ValueError("allocate takes the drafts of one tenant")
+    head = audit.lock_head(session, tenant_id)
+    numbers: dict[int, int] = {}
+    for register, year in sorted({(d.register, d.year) for d in drafts}, key=lambda k: (k[0].value, k[1])):
+        group = [i for i, d in enumerate(drafts) if (d.register, d.year) == (register, year)]
+        for i, number in zip(group, registers.take_numbers(session, tenant_id, register, year, len(group)),
+                             strict=True):
+            numbers[i] = number
+    done = []
+    for i, draft in enumerate(drafts):
+        reference = registers.format_reference(draft.register, draft.year, numbers[i], draft.number_format)
+        record = Record(**draft.record, number=numbers[i], reference=reference)
+        files = [File(**values) for values in draft.files]
+        session.add(record)
+        queued = [jobs.enqueue(session, EXTRACT_JOB, {"file_id": row.id}, tenant_id=tenant_id)
+                  for row in files if row.text_status == TextStatus.pending]
+        queued.append(jobs.enqueue(session, INDEX_JOB, {"record_id": record.id}, tenant_id=tenant_id))
+        done.append((draft, record, files, queued))
+    session.flush()  # the records first: the rows below refer to them (no relationships to order the flush)
+    out = []
+    for draft, record, files, queued in done:
+        session.add_all(files)
+        if draft.origin is not None:
+            session.add(draft.origin)
+        meta = record_metadata.first_version(
+            session, record, draft.document, actor_id=draft.actor_id, reason="record.registered", files=files,
+            origin=draft.origin, schema_dir=draft.schema_dir,
+        )
+        record_event(
+            session,
+            tenant_id=tenant_id,
+            actor_id=draft.actor_id,
+            action="record.registered",
+            object_type="record",
+            object_id=record.id,
+            data={
+                "reference": record.reference,
+                "subject": record.subject,
+                "files": [{"id": f.id, "sha256": f.sha256, "size": f.size, "mime": f.mime} for f in files],
+                "metadata": {"version": meta.version, "sha256": meta.sha256},
+            },
+            head=head,
+        )
+        out.append(Registered(record=record, files=files, job_ids=[job.id for job in queued]))
     session.flush()
-    return Registered(record=record, files=files, job_ids=[job.id for job in queued])
+    return out
 
 
 #: What ``update`` may change; anything else is refused rather than silently ignored. The workflow status and

@@ -18,15 +18,30 @@ _ENSURE = text(
     "VALUES (:tenant, :register, :year, 0) ON CONFLICT (tenant_id, register_code, year) DO NOTHING"
 )
 _NEXT = text(
-    "UPDATE register_counters SET last_number = last_number + 1 "
+    "UPDATE register_counters SET last_number = last_number + :count "
     "WHERE tenant_id = :tenant AND register_code = :register AND year = :year RETURNING last_number"
 )
 
 
 def next_number(session: Session, tenant_id: str, register: RegisterKind, year: int) -> int:
-    params = {"tenant": tenant_id, "register": register.value, "year": year}
-    session.execute(_ENSURE, params)
-    return int(session.execute(_NEXT, params).scalar_one())
+    return take_numbers(session, tenant_id, register, year, 1)[0]
+
+
+def take_numbers(session: Session, tenant_id: str, register: RegisterKind, year: int, count: int) -> range:
+    """The next ``count`` numbers, consecutive, in one statement once the counter row exists (the first
+    registration of a register and year creates it).
+
+    The caller holds the row lock from here to its commit: everything that does not need the number is best
+    done before (``records.prepare``), and a batch of registrations takes its block at once (dms/registrar.py).
+    """
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    params = {"tenant": tenant_id, "register": register.value, "year": year, "count": count}
+    last = session.execute(_NEXT, params).scalar_one_or_none()
+    if last is None:
+        session.execute(_ENSURE, params)
+        last = session.execute(_NEXT, params).scalar_one()
+    return range(int(last) - count + 1, int(last) + 1)
 
 
 def format_reference(register: RegisterKind, year: int, number: int, fmt: str = DEFAULT_FORMAT) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import threading
-from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
@@ -77,9 +76,21 @@ class _Schema:
         self.lock = threading.Lock()
 
 
-@lru_cache(maxsize=8)
+_compiled: dict[Path, _Schema] = {}
+_compiling = threading.Lock()
+
+
 def _load(schema_dir: Path) -> _Schema:
-    return _Schema(schema_dir)
+    """Compiled once per folder, by one thread while the others wait: libxml2 compiling the same schemas in two
+    threads at once fails ("Internal error: xmlSchemaPValAttrNodeValue"), as concurrent registrations on a fresh
+    process showed."""
+    compiled = _compiled.get(schema_dir)
+    if compiled is None:
+        with _compiling:
+            compiled = _compiled.get(schema_dir)
+            if compiled is None:
+                compiled = _compiled[schema_dir] = _Schema(schema_dir)
+    return compiled
 
 
 def load_schema(schema_dir: Path | None = None) -> etree.XMLSchema:
