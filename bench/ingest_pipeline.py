@@ -13,6 +13,9 @@ extraction, blob write, one transaction (number, rows, metadata, audit, jobs), t
   ``--workers`` separate `dms worker` processes extract and index from the job table in parallel. A
   document counts when its text is extracted and indexed; the acknowledgement rate is reported too.
 
+The extraction of these PDFs is pdfium's text-layer fast path (ingest/extraction/pdf_text_layer.py), in the
+embedded extractor's child process or, on the production stack, in a pdfium child beside the Tika client.
+
 Memory: the resident size of this process (and of each worker) at the start and at the end of the run.
 """
 

@@ -4,9 +4,11 @@
 
 The pages are generated French letters rendered as 200 dpi greyscale PNG scans (ingest/samples.py). The
 reference is the ``tesseract`` command on each page with the same languages the pipeline uses. The pipeline
-figure is the whole way of a scan: upload (MIME, SHA-256, duplicate check, text extraction with OCR by the
-embedded extractor or the Tika server, blob, transaction, index) and then the worker's ``ocr_pdfa`` job
-(ocrmypdf: a searchable PDF/A stored beside the original, its text indexed), until the queue is empty.
+figure is the whole way of a scan: upload (MIME, SHA-256, duplicate check, extraction by the embedded
+extractor or the Tika server without OCR, then the one OCR pass by ocrmypdf for the text and the PDF/A, blob,
+transaction, index) and then the worker's ``ocr_pdfa`` job (the PDF/A made at registration stored beside the
+original, its text indexed), until the queue is empty. Before the single pass, the extractor's Tesseract
+and ocrmypdf each OCR'd every scan.
 """
 
 from __future__ import annotations
@@ -30,16 +32,19 @@ from dms import accounts, jobs  # noqa: E402
 from dms.accounts import Principal  # noqa: E402
 from dms.db import unit_of_work  # noqa: E402
 from dms.models import Role  # noqa: E402
-from ingest import samples  # noqa: E402
+from ingest import ocr_child, samples  # noqa: E402
 from ingest.extraction.embedded import usable_ocr_languages  # noqa: E402
 from ingest.pipeline import Intake, ingest_file  # noqa: E402
 from ingest.runtime import open_runtime  # noqa: E402
 
 
-def tesseract_alone(pages: list[Path], languages: str) -> float:
+def tesseract_alone(pages: list[Path], languages: str, *, threads: str | None = None) -> float:
+    """``threads``: OMP_THREAD_LIMIT for Tesseract (None: its default, every core), as the pipeline sets 1."""
+    env = {**os.environ, "OMP_THREAD_LIMIT": threads} if threads else None
     started = time.perf_counter()
     for page in pages:
-        subprocess.run(["tesseract", str(page), "stdout", "-l", languages], check=True, capture_output=True)
+        subprocess.run(["tesseract", str(page), "stdout", "-l", languages], check=True, capture_output=True,
+                       env=env)
     return time.perf_counter() - started
 
 
@@ -73,15 +78,27 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         pages = [samples.write_png(samples.letter_text(500 + n), work / f"scan-{n}.png") for n in range(args.pages)]
-        alone = tesseract_alone(pages, languages)
+        ocr_child.warm()  # a running server or worker has its ocrmypdf child started: the first scan pays ~1-5 s
         runs = []
+        alones = []
         for stack in args.stacks.split(","):
+            # Tesseract alone right before each pipeline run: the machine is shared, its load drifts
+            # and also with one OpenMP thread, as the pipeline runs it: the fair measure of its own overhead
+            alone = tesseract_alone(pages, languages)
+            single = tesseract_alone(pages, languages, threads="1")
+            alones.append(alone)
             result = pipeline(stack, pages, work)
-            ratio = result["seconds"] / alone
-            runs.append({"stack": stack, **result, "ratio_to_tesseract": round(ratio, 2),
-                         "target": "<= 1.15 x Tesseract alone", "met": ratio <= 1.15})
+            ratio, ratio_single = result["seconds"] / alone, result["seconds"] / single
+            runs.append({"stack": stack, **result, "tesseract_alone_seconds": round(alone, 1),
+                         "tesseract_alone_one_thread_seconds": round(single, 1),
+                         "ratio_to_tesseract": round(ratio, 2),
+                         "ratio_to_tesseract_one_thread": round(ratio_single, 2),
+                         "target": "<= 1.15 x Tesseract alone (default threads and one thread)",
+                         "met": max(ratio, ratio_single) <= 1.15})
+        ocr_child.close()
     print(json.dumps({"benchmark": "ocr_ingest", "pages": args.pages, "dpi": 200, "languages": languages,
-                      "tesseract_alone_seconds": round(alone, 1), "runs": runs, "machine": describe()}, indent=2))
+                      "tesseract_alone_seconds": round(sum(alones) / len(alones), 1), "runs": runs,
+                      "machine": describe()}, indent=2))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ Order matters (DESIGN.md §2): nothing is written before the input is known good
 (durably) before the one transaction that creates the rows, the number, the audit event and the jobs; the
 answer comes after the commit. Extraction runs inline when the extractor answers, otherwise as a job, so an
 outage of Tika never loses an upload; indexing runs right after the commit and falls back to the job table.
+Born-digital PDFs are read by pdfium (the text-layer fast path of ``ingest.extraction``); a scan is OCR'd once,
+by ocrmypdf, for its text and for the PDF/A that the ``ocr_pdfa`` job stores (``extract`` below).
 """
 
 from __future__ import annotations
@@ -135,13 +137,23 @@ def _extract_inline(runtime: Runtime, path: Path, mime: str) -> tuple[Extraction
     if not runtime.settings.extract_inline:  # DMS_EXTRACT_INLINE=false: the workers extract (docs/operations.md)
         return None, TextStatus.pending
     try:
-        return runtime.extractor.extract(path, mime), TextStatus.done
+        return extract(runtime, path, mime), TextStatus.done
     except ExtractionUnavailable as exc:
         log.warning("extractor unavailable, text will be extracted later: %s", exc)
         return None, TextStatus.pending
     except ExtractionFailed as exc:
         log.warning("could not extract text from %s: %s", path.name, exc)
         return None, TextStatus.failed
+
+
+def extract(runtime: Runtime, path: Path, mime: str) -> Extraction:
+    """The extractor's reading of a file, with one OCR pass for scans: when ocrmypdf can OCR this type here,
+    the extractor leaves images and PDF pages without a text layer alone and ``ocr.recognise`` runs ocrmypdf
+    once, for the text now and the PDF/A that the ``ocr_pdfa`` job stores (docs/intake.md)."""
+    extraction = runtime.extractor.extract(path, mime, ocr_later=mime in ocr.OCR_MIMES and ocr.pdfa_available())
+    if extraction.needs_ocr:
+        extraction = ocr.recognise(runtime, path, mime, extraction, sha256=sha256_of(path))
+    return extraction
 
 
 def run_jobs_now(runtime: Runtime, job_ids: list[int]) -> None:
@@ -177,7 +189,7 @@ def extract_file_job(runtime: Runtime, job: Job) -> None:
             status, extraction = TextStatus.failed, None
         else:
             try:
-                extraction, status = runtime.extractor.extract(tmp, row.mime), TextStatus.done
+                extraction, status = extract(runtime, tmp, row.mime), TextStatus.done
             except ExtractionUnavailable as exc:
                 raise jobs.RetryLater(str(exc)) from exc
             except ExtractionFailed:

@@ -96,9 +96,9 @@ def test_tika_down_uploads_are_kept_and_extracted_when_it_returns(outage_stack, 
     runtime, client, proxies = outage_stack
     clerk = make_tenant(runtime)
     proxies["tika"].stop()
-    path = tmp_path / "scan.pdf"
+    path = tmp_path / "lettre.docx"  # not a PDF: a born-digital PDF is read by pdfium, without Tika
     letter = samples.letter_text(12)
-    samples.write_pdf(letter, path)
+    samples.write_docx(letter, path)
     response = upload(client, clerk, path)
     assert response.status_code == 201, response.text
     record = response.json()

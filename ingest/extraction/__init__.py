@@ -23,11 +23,31 @@ class Extraction:
     title: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     ocr: bool = False
+    #: pages (or an image) left without OCR because the caller said ``ocr_later``: the caller OCRs them
+    needs_ocr: bool = False
+
+
+#: Single-page images that Tika can only read with OCR: when the caller OCRs them itself (``ocr_later``), Tika
+#: would find nothing but their dimensions, so it is not asked (TIFF still is: it may hold several pages).
+SINGLE_PAGE_IMAGES = frozenset({"image/png", "image/jpeg"})
+
+
+def left_for_ocr(mime: str, *, ocr_later: bool) -> Extraction | None:
+    """The answer for a single-page image that the caller OCRs itself, without asking Tika; else None."""
+    if ocr_later and mime in SINGLE_PAGE_IMAGES:
+        return Extraction(text="", pages=1, metadata={"Content-Type": mime}, needs_ocr=True)
+    return None
 
 
 class Extractor(Protocol):
-    def extract(self, path: Path, mime: str) -> Extraction:
-        """Read the file at ``path`` (whose MIME was detected from its bytes) and return its text."""
+    def extract(self, path: Path, mime: str, *, ocr_later: bool = False) -> Extraction:
+        """Read the file at ``path`` (whose MIME was detected from its bytes) and return its text.
+
+        A PDF whose every page has a text layer is read by pdfium (``pdf_text_layer``), anything else by Tika.
+        ``ocr_later``: the caller OCRs images and PDF pages without a text layer itself (with ocrmypdf, which
+        also makes the PDF/A of ``ingest.ocr``), so they are not OCR'd here and the answer says ``needs_ocr``:
+        one OCR pass, not two.
+        """
 
     def ping(self) -> bool: ...
 

@@ -160,8 +160,8 @@ def test_one_extractor_serves_many_threads(extractor, tmp_path):
 def test_server_at_a_closed_port_is_unavailable(sample_dir):
     engine = open_extractor("http://127.0.0.1:9", ocr_languages=OCR_LANGUAGES, timeout=5)
     assert engine.ping() is False
-    with pytest.raises(ExtractionUnavailable):
-        engine.extract(sample_dir / "letter.pdf", "application/pdf")
+    with pytest.raises(ExtractionUnavailable):  # not a PDF: a born-digital PDF is read by pdfium, here
+        engine.extract(sample_dir / "letter.docx", detect_mime(sample_dir / "letter.docx"))
 
 
 def test_embedded_worker_that_dies_is_replaced(sample_dir, letter):
