@@ -385,6 +385,7 @@ def reindex(
     tenant: Annotated[str | None, typer.Option("--tenant")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted reindex after its checkpoint")]
     = False,
+    workers: Annotated[int, typer.Option("--workers", help="Analyse pages in N processes (spare cores)")] = 0,
 ) -> None:
     """Rebuild the search index from the database (streamed, in bulk, resumable with --resume)."""
     from dms.reindex import reindex as run
@@ -393,7 +394,7 @@ def reindex(
     tenant_id = _system_principal(tenant).tenant_id if tenant else None
     with Progress(console=err) as progress:
         task = progress.add_task("reindexing", total=None)
-        count = run(runtime.backends, tenant_id=tenant_id, resume=resume,
+        count = run(runtime.backends, tenant_id=tenant_id, resume=resume, workers=workers,
                     progress=lambda done, total: progress.update(task, completed=done, total=total))
     err.print(f"reindexed {count} record(s){' (resumed)' if resume else ''}")
 

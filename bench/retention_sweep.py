@@ -29,6 +29,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import psycopg
+from machine_info import describe  # bench/ (this script's folder) is on sys.path when run as a script
 from sqlalchemy import Boolean, DateTime, Integer, func, text
 from sqlalchemy.engine import make_url
 from sqlmodel import select
@@ -185,6 +186,7 @@ def main() -> None:
 
 
 def _print(engine: str, machine: dict, result: dict) -> None:
+    machine = {**machine, **describe()}  # with the load average at the end of the run: the machine is shared
     print(json.dumps({"benchmark": "retention_sweep", "engine": engine, "machine": machine, **result}, indent=2),
           flush=True)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 from sqlmodel import Session
 
 from dms import jobs, records, tenant_services
@@ -58,17 +60,42 @@ def vocabulary_for(session: Session, record: Record) -> Vocabulary | None:
     return view(session, record.tenant_id) if record_concepts(record) else None
 
 
+@dataclass(frozen=True)
+class DocText:
+    """A record's index document before the analysis of its title and body (``doc`` has no tokens yet): what
+    the reindex hands to its process pool, since the analysis is the costly part (dms/reindex.py)."""
+
+    doc: IndexDoc
+    language: str | None
+    title: str
+    body: str
+    concepts: str  # already tokens
+
+
+def analysed(text: DocText) -> IndexDoc:
+    body_tokens = analyze_joined(text.body, text.language)
+    return replace(text.doc, title_tokens=analyze_joined(text.title, text.language),
+                   body_tokens=f"{body_tokens} {text.concepts}" if text.concepts else body_tokens)
+
+
+def analysed_all(texts: list[DocText]) -> list[IndexDoc]:
+    return [analysed(text) for text in texts]
+
+
 def record_doc(record: Record, files: list[File], vocabulary: Vocabulary | None = None) -> IndexDoc:
+    return analysed(record_text(record, files, vocabulary))
+
+
+def record_text(record: Record, files: list[File], vocabulary: Vocabulary | None = None) -> DocText:
+    """``record`` may be a Record or a row with its columns; ``files`` rows with original_name, text, mime."""
     title = f"{record.reference} {record.subject}"
     body = "\n".join([record.description, *(f.original_name for f in files), *(f.text for f in files)])
-    body_tokens = analyze_joined(body, record.language)
-    concepts = concept_tokens(record, vocabulary)
-    return IndexDoc(
+    doc = IndexDoc(
         id=record.id,
         tenant_id=record.tenant_id,
         kind=RECORD_KIND,
-        title_tokens=analyze_joined(title, record.language),
-        body_tokens=f"{body_tokens} {concepts}" if concepts else body_tokens,
+        title_tokens="",
+        body_tokens="",
         facets={
             "register": [RegisterKind(record.register_code).name],
             "year": [str(record.year)],
@@ -83,6 +110,7 @@ def record_doc(record: Record, files: list[File], vocabulary: Vocabulary | None 
         },
         date=record.registered_at,
     )
+    return DocText(doc, record.language, title, body, concept_tokens(record, vocabulary))
 
 
 def load_doc(session: Session, record_id: str) -> IndexDoc | None:

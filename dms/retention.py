@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, cast, exists, func, insert, literal, or_, text, update
+from sqlalchemy import Date, and_, case, cast, exists, func, insert, literal, null, or_, text, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import INTERVAL
 from sqlmodel import Session, select
@@ -229,25 +229,29 @@ def _shifted(session: Session, start, period: Period, *, is_date: bool):
     return cast(base + step, Date)
 
 
+def _due(session: Session, schedule: RetentionSchedule, closed_at, record_id, outer):
+    """The SQL expression of a record's due date under ``schedule`` (NULL while its event has not come), in a
+    statement over ``outer`` (records or record_retention) whose ``record_id`` and ``closed_at`` are given."""
+    period = parse_period(schedule.period)
+    if schedule.trigger == "event":
+        event_day = (sa_select(RetentionEvent.occurred_on)
+                     .where(RetentionEvent.record_id == record_id, RetentionEvent.name == schedule.trigger_event)
+                     .correlate(outer).scalar_subquery())
+        return _shifted(session, event_day, period, is_date=True)
+    if schedule.trigger == "closed":
+        return _shifted(session, closed_at, period, is_date=True)
+    if schedule.trigger == "received":
+        return _shifted(session, func.coalesce(Record.received_at, Record.registered_at), period, is_date=False)
+    return _shifted(session, Record.registered_at, period, is_date=False)
+
+
 def _assign(session: Session, tenant_id: str, schedule: RetentionSchedule, classes: list[str],
             only: list[str] | None, *, stale: bool = True) -> int:
     """CLOSED records of these classes (and, with ``stale``, RETAINED ones computed under another or an older
     rule; and event-triggered ones whose event came) get the schedule, its due date and its action. Up to
     three UPDATE … FROM records per schedule, each on its own state so the state index finds the rows."""
-    period = parse_period(schedule.period)
     permanent = schedule.final_action == FinalAction.retain_permanently
-    if schedule.trigger == "event" and not permanent:
-        event_day = (sa_select(RetentionEvent.occurred_on)
-                     .where(RetentionEvent.record_id == RecordRetention.record_id,
-                            RetentionEvent.name == schedule.trigger_event)
-                     .correlate(RecordRetention).scalar_subquery())
-        due = _shifted(session, event_day, period, is_date=True)
-    elif schedule.trigger == "closed":
-        due = _shifted(session, RecordRetention.closed_at, period, is_date=True)
-    elif schedule.trigger == "received":
-        due = _shifted(session, func.coalesce(Record.received_at, Record.registered_at), period, is_date=False)
-    else:
-        due = _shifted(session, Record.registered_at, period, is_date=False)
+    due = _due(session, schedule, RecordRetention.closed_at, RecordRetention.record_id, RecordRetention)
     which = [RecordRetention.state == RetentionState.closed]
     if stale:
         which.append(and_(RecordRetention.state == RetentionState.retained,
@@ -332,6 +336,120 @@ def recompute(session: Session, tenant_id: str, only: list[str] | None = None,
     return moved
 
 
+def _ended():
+    """The records the sweep cuts off: mail whose workflow is closed, and cancelled registrations."""
+    return or_(Record.status == "closed", Record.cancelled == True)  # noqa: E712
+
+
+def _create_rows(session: Session, tenant_id: str, today: date, now: datetime, *,
+                 batches: dict[str, DispositionBatch] | None = None) -> dict[str, int]:
+    """The retention rows of the records that have none yet (registered since the last sweep), in one
+    ``INSERT … SELECT`` that writes each row once in the state the sweep's steps would leave it in: OPEN;
+    CLOSED (cut off today); RETAINED with its schedule, due date and action; ELIGIBLE or REVIEW when that date
+    has passed and no hold covers it — or straight IN_BATCH in ``batches`` (final action -> the batch just
+    proposed for it), when the caller proposes. The per-step path (create OPEN, cut off, ``recompute``,
+    ``disposition.propose``) rewrote half a million rows three times over on the first sweep of a million
+    records; tests/test_retention_bulk.py checks that both paths leave the same rows."""
+    ended = _ended()
+    free = holds.not_held(session, tenant_id, Record.id, Record.classification)
+    cut_off = literal(today, type_=Date())  # closed today, and the day a due date must have passed
+    states: list = [(~ended, literal(RetentionState.open.value))]
+    schedule_ids: list = []
+    due_dates: list = []
+    actions: list = []
+    batch_ids: list = []
+    governed = retention_schedules.effective(session, tenant_id)
+    by_schedule: dict[str, tuple[RetentionSchedule, list[str]]] = {}
+    for uri, schedule in governed.items():
+        by_schedule.setdefault(schedule.id, (schedule, []))[1].append(uri)
+    for schedule, classes in by_schedule.values():
+        ordered = sorted(classes)
+        for start in range(0, len(ordered), 500):
+            chosen = and_(ended, Record.classification.in_(ordered[start:start + 500]))
+            schedule_ids.append((chosen, literal(schedule.id)))
+            if schedule.final_action == FinalAction.retain_permanently:
+                states.append((chosen, literal(RetentionState.retained.value)))
+                continue
+            due = _due(session, schedule, cut_off, Record.id, Record)
+            action = str(schedule.final_action)
+            batch = (batches or {}).get(action)
+            passed = (RetentionState.review if action == FinalAction.review
+                      else RetentionState.in_batch if batch is not None else RetentionState.eligible)
+            has_passed = and_(due <= cut_off, free)
+            states.append((chosen, case((has_passed, literal(passed.value)),
+                                        else_=literal(RetentionState.retained.value))))
+            due_dates.append((chosen, due))
+            actions.append((chosen, literal(action)))
+            if batch is not None:
+                batch_ids.append((and_(chosen, has_passed), literal(batch.id)))
+
+    def when(branches: list):
+        return case(*branches, else_=null()) if branches else null()
+
+    stamp = literal(now, type_=UTCDateTime())
+    query = sa_select(
+        Record.id, Record.tenant_id, case(*states, else_=literal(RetentionState.closed.value)),
+        case((ended, cut_off), else_=null()), when(schedule_ids), when(due_dates), when(actions), when(batch_ids),
+        stamp,
+    ).where(Record.tenant_id == tenant_id,
+            ~exists(sa_select(RecordRetention.record_id).where(RecordRetention.record_id == Record.id)))
+    columns = ["record_id", "tenant_id", "state", "closed_at", "schedule_id", "due_date", "action", "batch_id",
+               "updated_at"]
+    session.execute(insert(RecordRetention).execution_options(synchronize_session=False)
+                    .from_select(columns, query))
+    made = dict.fromkeys(("closed", "retained", "eligible", "review", "in_batch"), 0)
+    rows = session.execute(sa_select(RecordRetention.state, func.count()).where(
+        RecordRetention.tenant_id == tenant_id, RecordRetention.state != RetentionState.open.value,
+        RecordRetention.updated_at == stamp).group_by(RecordRetention.state)).all()
+    for state, count in rows:
+        made["closed"] += count
+        if state != RetentionState.closed:
+            made["retained"] += count
+        key = str(state).lower()
+        if key in ("eligible", "review", "in_batch"):
+            made[key] += count
+    return made
+
+
+def _propose_ahead(session: Session, tenant_id: str) -> dict[str, DispositionBatch]:
+    """Empty batches (DESTROY, TRANSFER) for ``_create_rows`` to fill, numbered by ``_proposed``."""
+    batches = {}
+    for n, action in enumerate((FinalAction.destroy, FinalAction.transfer), start=1):
+        batch = DispositionBatch(tenant_id=tenant_id, number=-n, action=action, state=BatchState.proposed)
+        session.add(batch)
+        batches[action.value] = batch
+    session.flush()
+    return batches
+
+
+def _proposed(session: Session, tenant_id: str, actor_id: str | None,
+              batches: dict[str, DispositionBatch]) -> list[tuple[DispositionBatch, int]]:
+    """The batches ``_create_rows`` filled get their number and the audit event of ``disposition.propose``;
+    empty ones go (in the same transaction: nobody saw them)."""
+    from dms.disposition import AUDIT_IDS, _ids_for_audit, member_ids
+
+    made = []
+    for action, batch in batches.items():
+        count = session.exec(select(func.count()).select_from(RecordRetention)
+                             .where(RecordRetention.batch_id == batch.id)).one()
+        if not count:
+            session.delete(batch)
+            session.flush()
+            continue
+        batch.number = (session.exec(select(func.max(DispositionBatch.number))
+                                     .where(DispositionBatch.tenant_id == tenant_id)).one() or 0) + 1
+        batch.number = max(batch.number, 1)
+        session.add(batch)
+        session.flush()
+        ids = member_ids(session, batch.id, limit=AUDIT_IDS)
+        record_event(session, tenant_id=tenant_id, actor_id=actor_id, action="retention.batch.proposed",
+                     object_type="disposition_batch", object_id=batch.id,
+                     data={"number": batch.number, "action": action, "after": {"state": batch.state},
+                           **_ids_for_audit(ids), "count": count})
+        made.append((batch, count))
+    return made
+
+
 @dataclass
 class SweepReport:
     tenants: int = 0
@@ -359,34 +477,42 @@ def sweep_tenant(session: Session, tenant_id: str, actor_id: str | None = None, 
         # every statement below joins whole tables: hash joins, never a nested loop chosen on the stale
         # statistics of a freshly filled record_retention (the first sweep of a million records)
         session.execute(text("SET LOCAL enable_nestloop = off"))
+        # and no JIT: compiling the first sweep's one big INSERT … SELECT took longer than running it
+        session.execute(text("SET LOCAL jit = off"))
     have = session.exec(select(func.count()).select_from(RecordRetention)
                         .where(RecordRetention.tenant_id == tenant_id)).one()
     total = session.exec(select(func.count()).select_from(Record).where(Record.tenant_id == tenant_id)).one()
+    made: list[tuple[DispositionBatch, int]] = []
+    # new rows first (each in its final state), then the cut-off of the rows that were OPEN already: the
+    # counts of _create_rows read the rows stamped ``now`` before the cut-off stamps any other
     if total > have:  # rows are never deleted: equal counts mean every record has its row already
-        session.execute(
-            insert(RecordRetention).execution_options(synchronize_session=False).from_select(
-                ["record_id", "tenant_id", "state", "updated_at"],
-                sa_select(Record.id, Record.tenant_id, literal(RetentionState.open.value),
-                          literal(now, type_=UTCDateTime()))
-                .where(Record.tenant_id == tenant_id,
-                       ~exists(sa_select(RecordRetention.record_id).where(RecordRetention.record_id == Record.id)))
-            )
-        )
+        # a tenant's first sweep (no row yet) proposes its due records as it creates their rows; later ones
+        # leave that to disposition.propose, so that they join the records already ELIGIBLE in one batch
+        ahead = _propose_ahead(session, tenant_id) if propose and not have else None
+        created = _create_rows(session, tenant_id, today, now, batches=ahead)
         report.created = total - have
-    # cut-off: mail whose workflow is closed, and cancelled registrations
-    report.closed = session.execute(
-        _bulk(RecordRetention)
-        .where(RecordRetention.record_id == Record.id, RecordRetention.tenant_id == tenant_id,
-               RecordRetention.state == RetentionState.open,
-               or_(Record.status == "closed", Record.cancelled == True))  # noqa: E712
-        .values(state=RetentionState.closed, closed_at=today, updated_at=now)
-    ).rowcount or 0
-    moved = recompute(session, tenant_id, today=today, stale=rules_changed_since_last_sweep(session, tenant_id))
-    report.retained, report.eligible, report.review = moved["retained"], moved["eligible"], moved["review"]
+        report.closed = created["closed"]
+        report.retained, report.review = created["retained"], created["review"]
+        report.eligible = created["eligible"] + created["in_batch"]
+        if ahead:
+            made = _proposed(session, tenant_id, actor_id, ahead)
+    if have:  # else every row was just written in its final state (_create_rows): nothing left to do below
+        # cut-off: mail whose workflow is closed, and cancelled registrations
+        report.closed += session.execute(
+            _bulk(RecordRetention)
+            .where(RecordRetention.record_id == Record.id, RecordRetention.tenant_id == tenant_id,
+                   RecordRetention.state == RetentionState.open, _ended())
+            .values(state=RetentionState.closed, closed_at=today, updated_at=now)
+        ).rowcount or 0
+        # the RETAINED records are re-examined only when the rules changed since the last sweep
+        moved = recompute(session, tenant_id, today=today, stale=rules_changed_since_last_sweep(session, tenant_id))
+        report.retained += moved["retained"]
+        report.eligible += moved["eligible"]
+        report.review += moved["review"]
     if propose:
         from dms import disposition
 
-        for batch, count in disposition.propose(session, tenant_id, actor_id):
+        for batch, count in made + disposition.propose(session, tenant_id, actor_id):
             report.proposed += count
             report.batches.append({"id": batch.id, "number": batch.number, "action": batch.action,
                                    "records": count})

@@ -23,6 +23,9 @@ DEFAULT_LANGUAGE = "fr"
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _APOSTROPHES = "'’ʼ`´"
+# A word and the apostrophe right after it, if any (what ``tokens`` looks at to drop an elided article): the
+# apostrophes that are word characters (ʼ) end up in the word, as with ``_WORD``, so both split alike.
+_WORD_APOSTROPHE = re.compile(r"([^\W_]+)([" + re.escape(_APOSTROPHES) + r"]?)", re.UNICODE)
 _ELISIONS = {
     "fr": frozenset({"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu"}),
 }
@@ -80,8 +83,30 @@ def tokens(text: str, language: str | None = None) -> Iterator[Token]:
             yield Token(term, match.start(), end)
 
 
+#: word -> index term ("" for a stop word), per language: the indexing hot path looks a word up in a plain dict
+#: instead of going through ``normalise_word``'s cache key; emptied when it grows past ``_TERMS_MAX`` words.
+_TERMS: dict[str, dict[str, str]] = {}
+_TERMS_MAX = 200_000
+
+
 def analyze(text: str, language: str | None = None) -> list[str]:
-    return [token.term for token in tokens(text, language)]
+    """The terms of ``tokens(text, language)``, without building a Token per word (indexing speed)."""
+    lang = language_or_default(language)
+    terms = _TERMS.get(lang)
+    if terms is None or len(terms) > _TERMS_MAX:
+        terms = _TERMS[lang] = {}
+    elisions = _ELISIONS.get(lang)
+    out: list[str] = []
+    append = out.append
+    for word, apostrophe in _WORD_APOSTROPHE.findall(text):
+        if apostrophe and elisions and word.lower() in elisions:
+            continue
+        term = terms.get(word)
+        if term is None:
+            term = terms[word] = normalise_word(word, lang) or ""
+        if term:
+            append(term)
+    return out
 
 
 def analyze_joined(text: str, language: str | None = None) -> str:
