@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
@@ -51,8 +51,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        options = conn.get_execution_options()
+        # set before every transaction (it cannot change inside one): FULL unless this one may be lost in a
+        # power cut (unit_of_work(durable=False)); in WAL mode the next FULL commit flushes its frames anyway
+        conn.exec_driver_sql("PRAGMA synchronous=" + ("FULL" if options.get("durable", True) else "NORMAL"))
+        conn.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'DEFERRED')}")
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -60,14 +63,25 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 @contextmanager
-def unit_of_work(engine: Engine, *, write: bool = True) -> Iterator[Session]:
+def unit_of_work(engine: Engine, *, write: bool = True, durable: bool = True) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back on any error.
 
-    Database outages surface as BackendUnavailable (503) rather than a raw driver error.
+    Database outages surface as BackendUnavailable (503) rather than a raw driver error. ``durable=False`` is
+    for bookkeeping whose loss in a power cut or an operating-system crash costs nothing but a repeat (a job's
+    claim or its done mark: the job runs again, and jobs are idempotent): its commit does not wait for the
+    disk (PostgreSQL ``synchronous_commit = off`` for the transaction, SQLite ``synchronous = NORMAL``). Never
+    for anything acknowledged to a user.
     """
-    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if write and is_sqlite(engine) else engine
-    session = Session(bind=bind, expire_on_commit=False)
+    sqlite = is_sqlite(engine)
+    options: dict[str, object] = {}
+    if write and sqlite:
+        options["sqlite_begin"] = "IMMEDIATE"
+    if not durable and sqlite:
+        options["durable"] = False
+    session = Session(bind=engine.execution_options(**options) if options else engine, expire_on_commit=False)
     try:
+        if not durable and not sqlite:
+            session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         yield session
         session.commit()
     except OperationalError as exc:

@@ -55,7 +55,7 @@ def worker_name() -> str:
 def claim(engine: Engine, *, kinds: list[str] | None = None, limit: int = 1, ids: list[int] | None = None,
           worker: str | None = None, tenant_id: str | None = None, lease: timedelta = LEASE) -> list[Job]:
     now = utcnow()
-    with unit_of_work(engine) as session:
+    with unit_of_work(engine, durable=False) as session:  # a lost claim only means the job runs again
         query = select(Job).where(
             or_(
                 (Job.status == JobStatus.queued) & (Job.run_after <= now),
@@ -85,17 +85,17 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** attempts, 600))
 
 
-def finish(engine: Engine, job: Job) -> None:
-    with unit_of_work(engine) as session:
-        session.execute(
-            update(Job).where(Job.id == job.id)
-            .values(status=JobStatus.done, finished_at=utcnow(), last_error=None, locked_by=None)
-        )
+def finish(engine: Engine, job: Job, *, only_if_queued: bool = False) -> None:
+    query = update(Job).where(Job.id == job.id)
+    if only_if_queued:  # run unclaimed: a worker that claimed it meanwhile finishes it itself
+        query = query.where(Job.status == JobStatus.queued)
+    with unit_of_work(engine, durable=False) as session:  # a lost done mark only means the job runs again
+        session.execute(query.values(status=JobStatus.done, finished_at=utcnow(), last_error=None, locked_by=None))
 
 
 def fail(engine: Engine, job: Job, error: str, *, permanent: bool = False) -> None:
     dead = permanent or job.attempts >= job.max_attempts
-    with unit_of_work(engine) as session:
+    with unit_of_work(engine, durable=False) as session:
         session.execute(
             update(Job).where(Job.id == job.id).values(
                 status=JobStatus.dead if dead else JobStatus.queued,
@@ -126,15 +126,15 @@ class _Heartbeat:
     def _beat(self) -> None:
         while not self.stop.wait(self.every):
             try:
-                with unit_of_work(self.engine) as session:
+                with unit_of_work(self.engine, durable=False) as session:
                     session.execute(update(Job).where(Job.id.in_(self.job_ids), Job.status == JobStatus.running)
                                     .values(locked_at=utcnow()))
             except Exception:  # the database may be restarting: the next beat tries again
                 log.warning("could not renew the lease of jobs %s", self.job_ids, exc_info=True)
 
 
-def run_job(engine: Engine, job: Job, handlers: dict[str, Handler]) -> bool:
-    """Run one claimed job; True when it is done."""
+def run_job(engine: Engine, job: Job, handlers: dict[str, Handler], *, claimed: bool = True) -> bool:
+    """Run one claimed job (or, with ``claimed=False``, one of ``run_unclaimed``); True when it is done."""
     handler = handlers.get(job.kind)
     if handler is None:
         fail(engine, job, f"no handler for job kind {job.kind!r}", permanent=True)
@@ -149,8 +149,23 @@ def run_job(engine: Engine, job: Job, handlers: dict[str, Handler]) -> bool:
         log.exception("job %s (%s) failed", job.id, job.kind)
         fail(engine, job, "".join(traceback.format_exception_only(exc)).strip() + "\n" + traceback.format_exc())
         return False
-    finish(engine, job)
+    finish(engine, job, only_if_queued=not claimed)
     return True
+
+
+def run_unclaimed(engine: Engine, handlers: dict[str, Handler], ids: list[int]) -> list[int]:
+    """Run jobs this process has just committed, without claiming them first: one write transaction less per
+    job, which on an upload is a commit (and a disk flush) less. Only for idempotent kinds (an index job writes
+    the same document again): a worker that claims one meanwhile runs it too, harmlessly, and marks it done
+    itself. A failure is recorded as ``run_job`` does (backoff, dead letter); a crash leaves the job queued for
+    the workers, as any job. Jobs already taken by a worker are left to it; returns the ids of the queued ones of
+    other kinds (for ``run_pending``)."""
+    with unit_of_work(engine, write=False) as session:
+        queued = list(session.exec(select(Job).where(Job.id.in_(ids), Job.status == JobStatus.queued)).all())
+    for job in queued:
+        if job.kind in handlers:
+            run_job(engine, job, handlers, claimed=False)
+    return [job.id for job in queued if job.kind not in handlers]
 
 
 def run_pending(engine: Engine, handlers: dict[str, Handler], *, ids: list[int] | None = None,

@@ -161,8 +161,12 @@ def run_jobs_now(runtime: Runtime, job_ids: list[int]) -> None:
     handlers = runtime.handlers()
     if not runtime.settings.extract_inline:
         handlers.pop(records.EXTRACT_JOB, None)  # DMS_EXTRACT_INLINE=false: extraction is the workers' job
+    engine = runtime.backends.engine
     try:
-        jobs.run_pending(runtime.backends.engine, handlers, ids=job_ids, lease=runtime.job_lease)
+        # the index job is idempotent: run it without the claim's extra commit (dms.jobs.run_unclaimed)
+        others = jobs.run_unclaimed(engine, {records.INDEX_JOB: handlers.pop(records.INDEX_JOB)}, job_ids)
+        if others:
+            jobs.run_pending(engine, handlers, ids=others, lease=runtime.job_lease)
     except BackendUnavailable:
         log.warning("database unavailable after commit; jobs %s stay queued", job_ids)
 
