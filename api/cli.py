@@ -341,7 +341,7 @@ def search(
     if as_json:
         typer.echo(json.dumps(result, default=str, ensure_ascii=False, indent=2))
         return
-    typer.echo(f"{result['total']} result(s)")
+    typer.echo(f"{result['total']}{'+' if result.get('total_is_lower_bound') else ''} result(s)")
     for hit in result["hits"]:
         snippet = hit["highlights"][0] if hit["highlights"] else ""
         snippet = snippet.replace("<mark>", "[").replace("</mark>", "]")

@@ -113,6 +113,8 @@ def search_records(
         )
     return {
         "total": result.total,
+        # the engine stopped at its cap (embedded: 5,000 matches): "5000+", and the hits and facets cover those
+        "total_is_lower_bound": result.total_is_lower_bound,
         "hits": hits,
         "facets": {
             name: [

@@ -111,6 +111,7 @@ def _text_matches(session: Session, backends: Backends, tenant_id: str, names: l
             candidates.update((hit["id"], None) for hit in page["hits"])
             seen += len(page["hits"])
             after = page.get("next")
+            truncated = truncated or bool(page.get("total_is_lower_bound"))  # the search engine's hit cap
             if not after or not page["hits"]:
                 break
             if seen >= MAX_CANDIDATES:

@@ -109,6 +109,8 @@ def select_records(
             page = search_records(session, index, tenant_id, query or "", limit=100, after=after)
             found.extend(hit["id"] for hit in page["hits"])
             after = page.get("next")
+            if not after and page.get("total_is_lower_bound"):  # the engine's hit cap cut the match set
+                raise BadInput(f"more than {page['total']} records match; narrow the query")
             if not after or not page["hits"] or (limit is not None and len(found) > limit):
                 break
         found = list(dict.fromkeys(found))

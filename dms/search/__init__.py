@@ -58,6 +58,9 @@ class SearchResult:
     hits: list[Hit]
     facets: dict[str, list[tuple[str, int]]]
     next_after: str | None = None
+    # True when the engine stopped counting at its cap: ``total`` (and the facet counts) are lower bounds and
+    # the pages cover only the capped set (like Elasticsearch's ``"relation": "gte"``).
+    total_is_lower_bound: bool = False
 
 
 class SearchIndex(Protocol):
