@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
-PYTEST_ARGS ?=
+# Two pytest workers (pytest-xdist), each with its own PostgreSQL database, bucket and index: the suite waits on
+# services and subprocesses as much as it computes. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
+PYTEST_ARGS ?= $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile) --durations=20
 
 .PHONY: install run test test-embedded services-up services-down lint bench clean
 

@@ -62,7 +62,7 @@ audit_app.command("export")(audit_export_cmd)
 app.add_typer(barcode_app, name="barcode")
 app.add_typer(mail_app, name="mail")
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one line per message, even in a log or a pipe
 
 
 def _runtime():

@@ -19,7 +19,7 @@ from dms.settings import get_settings
 
 barcode_app = typer.Typer(help="Barcode sheets for the scanner: separators and re-scan covers.", no_args_is_help=True)
 mail_app = typer.Typer(help="E-mail intake: the registry's IMAP mailbox.", no_args_is_help=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one line per message, even in a log or a pipe
 
 Tenant = Annotated[str, typer.Option("--tenant", help="Tenant slug")]
 

@@ -22,7 +22,7 @@ from dms.settings import get_settings
 
 library_app = typer.Typer(help="The shared library: templates, code, schemas… published, labelled, adopted.",
                           no_args_is_help=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one line per message, even in a log or a pipe
 VersionOption = Annotated[str | None, typer.Option("--version", help="Default: the newest labelled version")]
 
 

@@ -15,7 +15,7 @@ from dms.db import unit_of_work
 from dms.errors import DmsError
 from dms.models import RegisterKind, Role
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one line per message, even in a log or a pipe
 
 
 def _engine():

@@ -16,7 +16,7 @@ from dms.settings import get_settings
 
 thesaurus_app = typer.Typer(help="The regional thesaurus, classification plan and tenant extensions (SKOS).",
                             no_args_is_help=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one line per message, even in a log or a pipe
 
 
 def _engine():

@@ -52,7 +52,9 @@ def _referenced(backends: Backends, tenant_id: str | None) -> Iterator[tuple[str
     with backends.engine.connect() as conn:
         for table in _referencing_tables():
             query = select(table.c.blob_key, table.c.sha256).distinct()
-            if tenant_id is not None and "tenant_id" in table.c:
+            if tenant_id is not None:
+                if "tenant_id" not in table.c:
+                    continue  # federation-wide blobs (the library's artefacts) belong to no commune
                 query = query.where(table.c.tenant_id == tenant_id)
             yield from conn.execute(query)
 

@@ -25,6 +25,7 @@ from dms.db import unit_of_work
 from dms.errors import BackendUnavailable, BadInput, Duplicate, TooLarge, UnsupportedType
 from dms.models import File, Job, Record, RegisterKind, TextStatus
 from dms.permissions import Action, require
+from dms.registrar import registrar_for
 from ingest import detect, names, ocr
 from ingest.extraction import Extraction, ExtractionFailed, ExtractionUnavailable
 from ingest.runtime import Runtime
@@ -112,9 +113,10 @@ def ingest_file(runtime: Runtime, principal: Principal, path: Path, intake: Inta
             )
         ],
     )
-    with unit_of_work(engine) as session:
-        registered = records.register(session, tenant_id, principal.user_id, new, schema_dir=settings.seda_schema_dir)
-        ocr.enqueue_pdfa(session, registered.files)  # a scan's PDF/A: left to the worker, OCR takes a while
+    # concurrent uploads of a commune share one transaction (group commit, dms/registrar.py); each is answered
+    # only once that commit is on disk. A scan's PDF/A job is queued in the same transaction.
+    registered = registrar_for(engine).register(tenant_id, principal.user_id, new, schema_dir=settings.seda_schema_dir,
+                                                then=lambda session, done: ocr.enqueue_pdfa(session, done.files))
     run_jobs_now(runtime, registered.job_ids)
     return registered
 
