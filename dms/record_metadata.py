@@ -247,17 +247,7 @@ def write_version(
     latest = _latest(session, record.id)
     if latest is not None and latest.sha256 == digest:
         return latest
-    row = RecordMetadataVersion(
-        tenant_id=record.tenant_id,
-        record_id=record.id,
-        version=(latest.version + 1) if latest else 1,
-        sha256=digest,
-        size=len(xml),
-        xml=xml.decode("utf-8"),
-        reason=reason[:64],
-        created_at=utcnow(),
-        created_by=actor_id,
-    )
+    row = _version_row(record, (latest.version + 1) if latest else 1, xml, reason=reason, actor_id=actor_id)
     session.add(row)
     session.flush()
     return row
@@ -323,10 +313,17 @@ def first_version(
         xml = draft.xml.replace(draft.placeholder, xml_escape(record.reference)).encode("utf-8")
     else:
         xml = build_document(describe_record(session, record, files, origin=origin), schema_dir)
-    row = RecordMetadataVersion(
+    row = _version_row(record, 1, xml, reason=reason, actor_id=actor_id)
+    session.add(row)
+    return row
+
+
+def _version_row(record: Record, version: int, xml: bytes, *, reason: str,
+                 actor_id: str | None) -> RecordMetadataVersion:
+    return RecordMetadataVersion(
         tenant_id=record.tenant_id,
         record_id=record.id,
-        version=1,
+        version=version,
         sha256=hashlib.sha256(xml).hexdigest(),
         size=len(xml),
         xml=xml.decode("utf-8"),
@@ -334,8 +331,6 @@ def first_version(
         created_at=utcnow(),
         created_by=actor_id,
     )
-    session.add(row)
-    return row
 
 
 def _latest(session: Session, record_id: str) -> RecordMetadataVersion | None:

@@ -46,14 +46,19 @@ _lock = threading.Lock()
 def run(options: dict[str, Any], timeout: float) -> tuple[int, str]:
     """``ocrmypdf.ocr(**options)`` in a child: (exit code, message). Raises TimeoutError (the child and its
     Tesseract are killed) or ``child_pool.ChildCrashed``/``ChildStartFailed``/``PoolBusy``."""
+    pool = _the_pool()
+    answer = pool.call(options, timeout)
+    return answer[1], answer[2]
+
+
+def _the_pool() -> ChildPool:
+    """The children, started on first use (one per core; Tesseract with OMP_THREAD_LIMIT threads, 1 unless set)."""
     global _pool
     with _lock:
         if _pool is None:
             _pool = ChildPool(_serve, (os.environ.get("OMP_THREAD_LIMIT", "1"),), size=os.cpu_count() or 2,
                               name="dms-ocrmypdf")
-        pool = _pool
-    answer = pool.call(options, timeout)
-    return answer[1], answer[2]
+        return _pool
 
 
 def close() -> None:
@@ -67,10 +72,5 @@ def close() -> None:
 
 def warm() -> bool:
     """Start the children now (a server's first scan then does not wait for ocrmypdf's imports)."""
-    global _pool
-    with _lock:
-        if _pool is None:
-            _pool = ChildPool(_serve, (os.environ.get("OMP_THREAD_LIMIT", "1"),), size=os.cpu_count() or 2,
-                              name="dms-ocrmypdf")
-        pool = _pool
+    pool = _the_pool()
     return pool.ping()
