@@ -84,6 +84,7 @@ def table() -> str:
     ingest = _load("ingest_pipeline")
     for r in (ingest or {}).get("runs", []):
         mode = "inline extraction" if r["mode"] == "inline" else f"extraction by {r['workers']} `dms worker`s"
+        mode += f", {r['clients']} concurrent uploads" if r.get("clients", 1) > 1 else ""
         rows.append(f"| ingestion, {r['documents']} born-digital 1–3 page PDFs, {mode} | {r['stack']} | "
                     f"{r['documents_per_second']} documents/s extracted and indexed "
                     f"({r['acknowledged_per_second']}/s acknowledged); RSS {r['rss_mb']['this_process'][0]} → "
