@@ -12,6 +12,7 @@ in fuzz/crashes/; once the bug is fixed, copy that input into fuzz/seeds/NAME as
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -36,7 +37,9 @@ def run_one(name: str, seconds: int, crashes: Path, keep: Path | None) -> tuple[
     ]
     started = time.monotonic()
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 300, cwd=HERE.parent)
+        # TMPDIR inside ``work``: atheris ends the harness with os._exit, so its own clean-up (atexit) never runs
+        done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 300, cwd=HERE.parent,
+                              env={**os.environ, "TMPDIR": str(work)})
     except subprocess.TimeoutExpired:
         return False, f"{name}: did not stop within {seconds + 300} s"
     finally:
