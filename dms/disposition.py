@@ -199,6 +199,15 @@ def approve(session: Session, tenant_id: str, actor_id: str | None, batch_id: st
                     RetentionState.approved, approved_by=actor_id, approved_at=utcnow())
 
 
+def authorization_request_file(engine, tenant_id: str, actor_id: str | None, batch_id: str, *,
+                               schema_dir: Path | None = None) -> tuple[str, bytes]:
+    """``request_authorization`` in a transaction of its own, with the file name the archivist downloads (the
+    API and the archivist's page both answer with it)."""
+    with unit_of_work(engine) as session:
+        batch, xml = request_authorization(session, tenant_id, actor_id, batch_id, schema_dir=schema_dir)
+        return f"demande-autorisation-{batch.number}.xml", xml
+
+
 def request_authorization(session: Session, tenant_id: str, actor_id: str | None, batch_id: str, *,
                           schema_dir: Path | None = None,
                           control_authority: Organization = CONTROL_AUTHORITY) -> tuple[DispositionBatch, bytes]:

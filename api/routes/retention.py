@@ -216,11 +216,8 @@ def approve(batch_id: str, principal: Archivist, runtime: Rt) -> dict:
              summary="The SEDA AuthorizationControlAuthorityRequest for the State Archives (XML)",
              responses={200: {"content": {"application/xml": {}}}})
 def authorization_request(batch_id: str, principal: Archivist, runtime: Rt) -> Response:
-    tenant_id = _tenant(principal)
-    with unit_of_work(runtime.backends.engine) as session:
-        batch, xml = disposition.request_authorization(session, tenant_id, principal.user_id, batch_id,
-                                                       schema_dir=runtime.settings.seda_schema_dir)
-        name = f"demande-autorisation-{batch.number}.xml"
+    name, xml = disposition.authorization_request_file(runtime.backends.engine, _tenant(principal), principal.user_id,
+                                                       batch_id, schema_dir=runtime.settings.seda_schema_dir)
     return Response(xml, media_type="application/xml",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -266,11 +266,8 @@ def approve(batch_id: str, principal: WebPrincipal, runtime: Rt) -> Response:
 @router.post("/retention/batches/{batch_id}/authorization-request")
 def authorization_request(batch_id: str, principal: WebPrincipal, runtime: Rt) -> Response:
     """The SEDA request for the State Archives, as a download; the batch then waits for their answer."""
-    tenant_id = _tenant(principal)
-    with unit_of_work(runtime.backends.engine) as session:
-        batch, xml = disposition.request_authorization(session, tenant_id, principal.user_id, batch_id,
-                                                       schema_dir=runtime.settings.seda_schema_dir)
-        name = f"demande-autorisation-{batch.number}.xml"
+    name, xml = disposition.authorization_request_file(runtime.backends.engine, _tenant(principal), principal.user_id,
+                                                       batch_id, schema_dir=runtime.settings.seda_schema_dir)
     return Response(xml, media_type="application/xml",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
